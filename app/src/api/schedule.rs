@@ -1,0 +1,47 @@
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+use mozi_core::{AppError, Schedule, SessionDetail, SessionId, SessionSummary};
+
+#[server(endpoint = "schedule", input = GetUrl)]
+pub async fn get_schedule(day: u8) -> Result<Schedule, AppError> {
+    use crate::backend::{respond, session, signed_in_user, AppState};
+    respond(async {
+        let viewer = signed_in_user(&session().await?).await?;
+        AppState::current()?.db.schedule(day, viewer).await
+    })
+    .await
+}
+
+#[server(endpoint = "session", input = GetUrl)]
+pub async fn get_session(id: SessionId) -> Result<SessionDetail, AppError> {
+    use crate::backend::{respond, session, signed_in_user, AppState};
+    respond(async {
+        let viewer = signed_in_user(&session().await?).await?;
+        AppState::current()?.db.session(id, viewer).await
+    })
+    .await
+}
+
+#[server(endpoint = "my_schedule", input = GetUrl)]
+pub async fn get_my_schedule() -> Result<Vec<SessionSummary>, AppError> {
+    use crate::backend::{require_user, respond, AppState};
+    respond(async {
+        let user = require_user().await?;
+        AppState::current()?.db.my_schedule(user).await
+    })
+    .await
+}
+
+/// Adds (`bookmarked = true`) or removes a session from "My schedule".
+#[server(endpoint = "set_bookmark")]
+pub async fn set_bookmark(session: SessionId, bookmarked: bool) -> Result<bool, AppError> {
+    use crate::backend::{now_millis, require_user, respond, AppState};
+    respond(async {
+        let user = require_user().await?;
+        AppState::current()?
+            .db
+            .set_bookmark(user, session, bookmarked, now_millis())
+            .await
+    })
+    .await
+}

@@ -1,0 +1,57 @@
+use crate::routes::sign_in_url;
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_location;
+use mozi_core::AppError;
+
+/// Shown while a page's data loads for the first time.
+#[component]
+pub fn Loading() -> impl IntoView {
+    view! { <p class="loading" role="status">"Loading…"</p> }
+}
+
+/// What a page shows instead of its content when loading it failed: a
+/// signed-out visitor is sent to sign-in, anything else is explained.
+#[component]
+pub fn ErrorNotice(errors: ArcRwSignal<Errors>) -> impl IntoView {
+    let location = use_location();
+    move || {
+        let errors = errors.get();
+        let app_errors: Vec<AppError> = errors
+            .iter()
+            .map(|(_, error)| {
+                error
+                    .downcast_ref::<AppError>()
+                    .cloned()
+                    .unwrap_or(AppError::Internal)
+            })
+            .collect();
+        if app_errors
+            .iter()
+            .any(|error| matches!(error, AppError::Unauthorized(_)))
+        {
+            let wanted = format!(
+                "{}{}",
+                location.pathname.get_untracked(),
+                location.search.get_untracked()
+            );
+            return view! { <Redirect path=sign_in_url(&wanted)/> }.into_any();
+        }
+        let heading = match app_errors.first() {
+            Some(AppError::NotFound(_)) => "Not found",
+            Some(AppError::Unreachable) => "You seem to be offline",
+            _ => "Something went wrong",
+        };
+        view! {
+            <section class="error-page" role="alert">
+                <h1>{heading}</h1>
+                {app_errors
+                    .into_iter()
+                    .map(|error| view! { <p>{error.to_string()}</p> })
+                    .collect_view()}
+                <p><a href="/">"Back to the schedule"</a></p>
+            </section>
+        }
+        .into_any()
+    }
+}

@@ -1,0 +1,13 @@
+//! Pieces shared by several pages.
+
+mod auth;
+mod bookmark;
+mod error;
+mod header;
+mod session_card;
+
+pub use auth::{provide_auth, use_auth, Auth};
+pub use bookmark::BookmarkButton;
+pub use error::{ErrorNotice, Loading};
+pub use header::SiteHeader;
+pub use session_card::SessionCard;

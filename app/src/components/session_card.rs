@@ -1,0 +1,47 @@
+use super::BookmarkButton;
+use leptos::prelude::*;
+use mozi_core::SessionSummary;
+
+/// One session in a list: time, room, title, track and the bookmark toggle.
+#[component]
+pub fn SessionCard(
+    session: SessionSummary,
+    /// Signed-out visitors get a sign-in link instead of the toggle.
+    signed_in: bool,
+    /// Shows the day too, for lists that span days.
+    #[prop(optional)]
+    show_day: bool,
+    #[prop(optional, into)] on_bookmark_saved: Option<Callback<bool>>,
+) -> impl IntoView {
+    let href = format!("/sessions/{}", session.id);
+    let when = if show_day {
+        format!("Day {} · {}–{}", session.day, session.starts_at, session.ends_at)
+    } else {
+        format!("{}–{}", session.starts_at, session.ends_at)
+    };
+    let (id, bookmarked) = (session.id, session.bookmarked);
+    view! {
+        <li class="session-card">
+            <p class="when">
+                <span class="time">{when}</span>
+                " · "
+                <span class="room">{session.room}</span>
+            </p>
+            <h3><a href=href>{session.title}</a></h3>
+            <p class="meta">
+                <span class="track">{session.track}</span>
+                " · "
+                <span class="speakers">{session.speakers.join(", ")}</span>
+            </p>
+            <Show
+                when=move || signed_in
+                fallback=|| view! { <a class="bookmark-signin" href="/login">"Sign in to bookmark"</a> }
+            >
+                {match on_bookmark_saved {
+                    Some(on_saved) => view! { <BookmarkButton session=id bookmarked on_saved/> }.into_any(),
+                    None => view! { <BookmarkButton session=id bookmarked/> }.into_any(),
+                }}
+            </Show>
+        </li>
+    }
+}

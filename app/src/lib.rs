@@ -1,0 +1,70 @@
+//! MOZI's user interface: one component tree rendered on the server and
+//! hydrated in the browser.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod backend;
+mod components;
+mod live;
+mod routes;
+
+use components::SiteHeader;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+pub use routes::{requires_sign_in, sign_in_url};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let auth = components::provide_auth();
+    live::provide_live_updates(auth);
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/mozi.css"/>
+        <Title formatter=|title: String| {
+            if title.is_empty() { "MOZI".to_owned() } else { format!("{title} · MOZI") }
+        }/>
+        <Meta name="description" content="MOZI: the conference schedule and messages that keep working offline."/>
+        <Meta name="theme-color" content="#1d3557"/>
+        <Link rel="icon" href="/favicon.ico"/>
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <SiteHeader/>
+            <main id="main" tabindex="-1">
+                // Async rendering waits for a page's data before sending it, so an
+                // error (404 for an unknown session) sets the response status and
+                // the service worker can cache complete pages.
+                <Routes fallback=routes::NotFoundPage>
+                    <Route path=path!("/") view=routes::SchedulePage ssr=SsrMode::Async/>
+                    <Route path=path!("/sessions/:id") view=routes::SessionPage ssr=SsrMode::Async/>
+                    <Route path=path!("/my-schedule") view=routes::MySchedulePage ssr=SsrMode::Async/>
+                    <Route path=path!("/messages") view=routes::ConversationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/messages/:id") view=routes::ThreadPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=routes::SignInPage ssr=SsrMode::Async/>
+                    <Route path=path!("/signup") view=routes::SignUpPage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

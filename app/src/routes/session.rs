@@ -1,0 +1,64 @@
+use crate::api::schedule::get_session;
+use crate::components::{use_auth, BookmarkButton, ErrorNotice, Loading};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use mozi_core::{AppError, SessionId};
+
+/// `/sessions/:id`.
+#[component]
+pub fn SessionPage() -> impl IntoView {
+    let auth = use_auth();
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|id| id.parse::<SessionId>().ok());
+    let detail = Resource::new(
+        move || (id(), auth.generation()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_session(id).await,
+                None => Err(AppError::not_found("There is no such session.")),
+            }
+        },
+    );
+
+    view! {
+        <Transition fallback=Loading>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
+                {move || Suspend::new(async move {
+                    let signed_in = auth.is_signed_in().await;
+                    let detail = detail.await?;
+                    let session = detail.summary;
+                    Ok::<_, AppError>(view! {
+                        <Title text=session.title.clone()/>
+                        <article class="session-page">
+                            <p class="back"><a href=format!("/?day={}", session.day)>"← Day "{session.day}</a></p>
+                            <h1>{session.title}</h1>
+                            <p class="when">
+                                {detail.date_label}" · "{session.starts_at}"–"{session.ends_at}
+                                " · "{session.room}
+                            </p>
+                            <p class="track">{session.track}</p>
+                            {if signed_in {
+                                view! { <BookmarkButton session=session.id bookmarked=session.bookmarked/> }.into_any()
+                            } else {
+                                view! { <a class="bookmark-signin" href=format!("/login?next=/sessions/{}", session.id)>"Sign in to bookmark"</a> }.into_any()
+                            }}
+                            <h2>"About"</h2>
+                            <p class="abstract">{detail.abstract_text}</p>
+                            <h2>"Speakers"</h2>
+                            <ul class="speakers">
+                                {detail
+                                    .speakers
+                                    .into_iter()
+                                    .map(|speaker| view! {
+                                        <li><strong>{speaker.name}</strong>", "{speaker.affiliation}</li>
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        </article>
+                    })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}

@@ -1,0 +1,44 @@
+use crate::components::use_auth;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use mozi_core::{DisplayName, Password, Username};
+
+/// `/signup?next=…`.
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let auth = use_auth();
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    let error = move || auth.sign_up.value().get().and_then(Result::err);
+
+    view! {
+        <Title text="Create account"/>
+        <section class="auth-form">
+            <h1>"Create account"</h1>
+            <ActionForm action=auth.sign_up>
+                <input type="hidden" name="next" prop:value=next/>
+                <label for="username">"Username"</label>
+                <input
+                    id="username" name="username" autocomplete="username" required autocapitalize="none"
+                    aria-describedby="username-hint"
+                />
+                <p class="hint" id="username-hint">
+                    {format!("{}–{} characters: letters a–z, digits and _.", Username::MIN_LEN, Username::MAX_LEN)}
+                </p>
+                <label for="display-name">"Display name"</label>
+                <input id="display-name" name="display_name" autocomplete="name" required maxlength=DisplayName::MAX_CHARS/>
+                <label for="password">"Password"</label>
+                <input
+                    id="password" name="password" type="password" autocomplete="new-password" required
+                    aria-describedby="password-hint"
+                />
+                <p class="hint" id="password-hint">{format!("At least {} characters.", Password::MIN_CHARS)}</p>
+                {move || error().map(|error| view! { <p class="form-error" role="alert">{error.to_string()}</p> })}
+                <button type="submit" aria-busy=move || auth.sign_up.pending().get().to_string()>"Create account"</button>
+            </ActionForm>
+            <p>"Already have an account? "<a href=move || format!("/login?next={}", next())>"Sign in"</a></p>
+        </section>
+    }
+}

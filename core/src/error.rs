@@ -1,0 +1,136 @@
+use serde::{Deserialize, Serialize};
+
+/// The one error type of MOZI. Every variant maps to an HTTP status and a
+/// stable machine-readable code; the message is what the user reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "code", content = "message", rename_all = "snake_case")]
+pub enum AppError {
+    /// The input was understood but breaks a rule (empty message, short password…).
+    #[error("{0}")]
+    Invalid(String),
+    /// The request could not be read at all (malformed body, missing field).
+    #[error("{0}")]
+    BadRequest(String),
+    /// No signed-in user, or wrong credentials.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Unknown, or not visible to this user (a foreign conversation is "not found").
+    #[error("{0}")]
+    NotFound(String),
+    /// The request clashes with existing state (a taken username).
+    #[error("{0}")]
+    Conflict(String),
+    /// The server could not be reached; only ever made on the client.
+    #[error("Can't reach MOZI right now. Check your connection and try again.")]
+    Unreachable,
+    /// Anything else. The cause is logged on the server, never shown.
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+}
+
+impl AppError {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::Invalid(message.into())
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::NotFound(message.into())
+    }
+
+    pub fn sign_in_required() -> Self {
+        Self::Unauthorized("Please sign in to continue.".into())
+    }
+
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Invalid(_) => 422,
+            Self::BadRequest(_) => 400,
+            Self::Unauthorized(_) => 401,
+            Self::NotFound(_) => 404,
+            Self::Conflict(_) => 409,
+            Self::Unreachable => 503,
+            Self::Internal => 500,
+        }
+    }
+
+    /// A stable code for programs (tests, the outbox) to branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Invalid(_) => "invalid",
+            Self::BadRequest(_) => "bad_request",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::NotFound(_) => "not_found",
+            Self::Conflict(_) => "conflict",
+            Self::Unreachable => "unreachable",
+            Self::Internal => "internal",
+        }
+    }
+}
+
+#[cfg(feature = "server-fn")]
+mod server_fn_support {
+    use super::AppError;
+    use server_fn::codec::JsonEncoding;
+    use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+    impl FromServerFnError for AppError {
+        type Encoder = JsonEncoding;
+
+        fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+            match value {
+                ServerFnErrorErr::Request(_) => AppError::Unreachable,
+                ServerFnErrorErr::Args(message)
+                | ServerFnErrorErr::MissingArg(message)
+                | ServerFnErrorErr::Deserialization(message) => {
+                    AppError::BadRequest(format!("The request could not be read: {message}"))
+                }
+                _ => AppError::Internal,
+            }
+        }
+    }
+}
+
+#[cfg(feature = "axum")]
+mod axum_support {
+    use super::AppError;
+    use axum::http::StatusCode;
+    use axum::response::{IntoResponse, Response};
+
+    impl IntoResponse for AppError {
+        fn into_response(self) -> Response {
+            let status =
+                StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let body = serde_json::json!({ "code": self.code(), "message": self.to_string() });
+            (status, axum::Json(body)).into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_has_a_client_or_server_status() {
+        let errors = [
+            AppError::invalid("x"),
+            AppError::BadRequest("x".into()),
+            AppError::sign_in_required(),
+            AppError::not_found("x"),
+            AppError::Conflict("x".into()),
+            AppError::Unreachable,
+            AppError::Internal,
+        ];
+        for error in errors {
+            let status = error.status();
+            assert!((400..600).contains(&status), "{error:?} -> {status}");
+        }
+    }
+
+    #[test]
+    fn serialises_with_a_stable_code() {
+        let json = serde_json::to_string(&AppError::not_found("No such session")).unwrap();
+        assert_eq!(json, r#"{"code":"not_found","message":"No such session"}"#);
+    }
+}

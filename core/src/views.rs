@@ -1,0 +1,99 @@
+//! What the server sends to pages: plain serialisable views.
+
+use crate::{ConversationId, MessageId, SessionId, UnixMillis, UserId};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserView {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+}
+
+/// One day of the conference, for the day tabs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConferenceDay {
+    /// 1-based.
+    pub number: u8,
+    /// "2026-06-10".
+    pub date: String,
+    /// "Wednesday 10 June".
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionSummary {
+    pub id: SessionId,
+    pub day: u8,
+    /// Local conference time, "09:30".
+    pub starts_at: String,
+    pub ends_at: String,
+    pub title: String,
+    pub room: String,
+    pub track: String,
+    pub speakers: Vec<String>,
+    /// Whether the signed-in user has it in "My schedule" (false when signed out).
+    pub bookmarked: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Speaker {
+    pub name: String,
+    pub affiliation: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionDetail {
+    pub summary: SessionSummary,
+    pub date_label: String,
+    pub abstract_text: String,
+    pub speakers: Vec<Speaker>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schedule {
+    pub name: String,
+    pub days: Vec<ConferenceDay>,
+    /// The day shown.
+    pub day: u8,
+    pub sessions: Vec<SessionSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageView {
+    pub id: MessageId,
+    pub conversation_id: ConversationId,
+    pub author: UserView,
+    pub body: String,
+    pub created_at: UnixMillis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationSummary {
+    pub id: ConversationId,
+    /// The other members' display names.
+    pub title: String,
+    pub last_message: Option<MessageView>,
+    pub unread: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Thread {
+    pub id: ConversationId,
+    pub title: String,
+    pub members: Vec<UserView>,
+    pub messages: Vec<MessageView>,
+}
+
+/// Pushed to a signed-in user's open pages over server-sent events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LiveEvent {
+    /// A message was posted in a conversation the user belongs to.
+    Message { message: MessageView },
+}
+
+impl LiveEvent {
+    /// The name of the SSE event this is sent as.
+    pub const SSE_NAME: &'static str = "live";
+}

@@ -1,0 +1,69 @@
+//! MOZI's database: one SQLite file in WAL mode behind a connection pool.
+//!
+//! [`Db`] is the repository: every read and write of the app goes through
+//! its methods, which take already-validated domain types and answer with
+//! views or an [`AppError`].
+
+mod messaging;
+mod schedule;
+mod seed;
+mod users;
+
+use mozi_core::AppError;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use std::str::FromStr;
+use std::time::Duration;
+
+pub use users::Credentials;
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: SqlitePool,
+}
+
+impl Db {
+    /// Opens (creating if missing) the database at `url`, runs pending
+    /// migrations and loads the demo conference when the schedule is empty.
+    pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // With WAL, NORMAL still never corrupts the database; a power cut
+            // can lose only the last transactions, which the outbox resends.
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        seed::load_conference_if_empty(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// The pool, for the session store that shares this database.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+/// Logs a database failure and turns it into the opaque internal error.
+fn internal(error: sqlx::Error) -> AppError {
+    tracing::error!(%error, "database error");
+    AppError::Internal
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Db;
+
+    /// A fresh database in a temporary directory that lives as long as the guard.
+    pub async fn temp_db() -> (Db, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let db = Db::connect(&url).await.expect("database opens");
+        (db, dir)
+    }
+}

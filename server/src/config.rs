@@ -1,0 +1,39 @@
+use crate::StartError;
+use leptos::prelude::LeptosOptions;
+use std::path::PathBuf;
+
+/// Where the database lives unless `DATABASE_URL` says otherwise.
+const DEFAULT_DATA_DIR: &str = "mozi-data";
+
+pub struct Config {
+    /// Site root, output name and address, from cargo-leptos's `LEPTOS_*` settings.
+    pub leptos_options: LeptosOptions,
+    /// `DATABASE_URL`, default `sqlite://<MOZI_DATA_DIR>/mozi.db`.
+    pub database_url: String,
+    /// `MOZI_SECURE_COOKIES=1` behind HTTPS.
+    pub secure_cookies: bool,
+}
+
+impl Config {
+    pub async fn from_env() -> Result<Self, StartError> {
+        let leptos_options = leptos::config::get_configuration(None)
+            .map_err(|error| StartError::Config(error.to_string()))?
+            .leptos_options;
+        let database_url = match std::env::var("DATABASE_URL") {
+            Ok(url) if !url.is_empty() => url,
+            _ => {
+                let dir = PathBuf::from(
+                    std::env::var("MOZI_DATA_DIR").unwrap_or_else(|_| DEFAULT_DATA_DIR.into()),
+                );
+                tokio::fs::create_dir_all(&dir).await?;
+                format!("sqlite://{}", dir.join("mozi.db").display())
+            }
+        };
+        let secure_cookies = std::env::var("MOZI_SECURE_COOKIES").is_ok_and(|value| value == "1");
+        Ok(Self {
+            leptos_options,
+            database_url,
+            secure_cookies,
+        })
+    }
+}

@@ -1,0 +1,146 @@
+//! MOZI's server: configuration, the axum router around the Leptos app,
+//! sessions, live updates and graceful shutdown.
+
+mod config;
+mod error_status;
+mod events;
+mod sign_in_gate;
+
+use app::backend::{AppState, LiveHub};
+use app::{shell, App};
+use axum::Router;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use mozi_db::Db;
+use std::time::Duration;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
+
+pub use config::Config;
+
+/// The largest request body accepted. A 4,000-character message is at most
+/// 16 KB of UTF-8, a little more once form-encoded.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// How long a session lasts without being used.
+const SESSION_IDLE_DAYS: i64 = 14;
+
+/// The cookie holding the session id.
+pub const SESSION_COOKIE: &str = "mozi_session";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("session store: {0}")]
+    Sessions(#[from] tower_sessions::session_store::Error),
+    #[error("network: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,tower_http=info".into());
+    tracing_subscriber::fmt().with_env_filter(filter).init();
+}
+
+/// Builds the whole application: opens the database and session store and
+/// returns the router. Tests call this with a temporary database.
+pub async fn build(config: &Config) -> Result<Router, StartError> {
+    let db = Db::connect(&config.database_url).await?;
+    let store = SqliteStore::new(db.pool().clone());
+    store.migrate().await?;
+    tokio::spawn(delete_expired_sessions(store.clone()));
+    let sessions = SessionManagerLayer::new(store)
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(SESSION_IDLE_DAYS)));
+
+    let state = AppState {
+        leptos_options: config.leptos_options.clone(),
+        db,
+        live: LiveHub::default(),
+    };
+    let routes = generate_route_list(App);
+    let router = Router::new()
+        .route("/api/events", axum::routing::get(events::stream))
+        .leptos_routes(&state, routes, {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .with_state(state)
+        .layer(axum::middleware::from_fn(error_status::status_from_app_error))
+        .layer(axum::middleware::from_fn(sign_in_gate::redirect_signed_out))
+        .layer(sessions)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http());
+    Ok(router)
+}
+
+async fn delete_expired_sessions(store: SqliteStore) {
+    use tower_sessions::ExpiredDeletion;
+    if let Err(error) = store
+        .continuously_delete_expired(Duration::from_secs(3600))
+        .await
+    {
+        tracing::error!(%error, "expired-session cleanup stopped");
+    }
+}
+
+/// Reads the configuration from the environment, serves until SIGINT or
+/// SIGTERM, then gives open requests a moment to finish.
+pub async fn run() -> Result<(), StartError> {
+    let config = Config::from_env().await?;
+    let router = build(&config).await?;
+    let address = config.leptos_options.site_addr;
+    let listener = tokio::net::TcpListener::bind(address).await?;
+    tracing::info!("MOZI is running at http://{address}");
+    println!("MOZI is running at http://{address}");
+    let server = axum::serve(listener, router).with_graceful_shutdown(shutdown_signal());
+    // Live-update streams never end by themselves, so the drain is capped.
+    tokio::select! {
+        result = server => result?,
+        () = async {
+            shutdown_signal().await;
+            tokio::time::sleep(Duration::from_secs(3)).await;
+        } => tracing::info!("closed the remaining live-update streams"),
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,8 @@
+//! Black-box tests of the HTTP API through the axum router (`oneshot`),
+//! each on its own temporary SQLite database.
+
+mod accounts;
+mod live;
+mod privacy;
+mod support;
+mod validation;

@@ -1,0 +1,144 @@
+//! A black-box client for the whole router, on a throw-away database.
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use leptos::prelude::LeptosOptions;
+use serde_json::Value;
+use server::{Config, SESSION_COOKIE};
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub router: Router,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|error| panic!("not JSON ({error}): {}", self.text))
+    }
+
+    /// The session cookie this reply sets, as `name=value`.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .find(|cookie| cookie.starts_with(&format!("{SESSION_COOKIE}=")))
+            .and_then(|cookie| cookie.split(';').next())
+            .map(str::to_owned)
+    }
+
+    pub fn set_cookie_header(&self) -> String {
+        self.headers
+            .get(header::SET_COOKIE)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let config = Config {
+            leptos_options: LeptosOptions::builder().output_name("mozi").build(),
+            database_url: format!("sqlite://{}", dir.path().join("test.db").display()),
+            secure_cookies: false,
+        };
+        let router = server::build(&config).await.expect("app builds");
+        Self { router, _dir: dir }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body reads")
+            .to_bytes();
+        Reply {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// POSTs a form to a server function, as the Leptos client does.
+    pub async fn post(&self, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Reply {
+        let body = serde_urlencoded::to_string(form).expect("form encodes");
+        self.post_raw(path, body, cookie).await
+    }
+
+    pub async fn post_raw(&self, path: &str, body: String, cookie: Option<&str>) -> Reply {
+        let mut request = Request::post(path)
+            .header(header::CONTENT_LENGTH, body.len())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::from(body)).expect("request builds"))
+            .await
+    }
+
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
+        let mut request = Request::get(path);
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::empty()).expect("request builds"))
+            .await
+    }
+
+    /// Creates an account and returns its session cookie.
+    pub async fn sign_up(&self, username: &str) -> String {
+        let reply = self
+            .post(
+                "/api/sign_up",
+                &[
+                    ("username", username),
+                    ("display_name", &username.to_uppercase()),
+                    ("password", "correct horse"),
+                ],
+                None,
+            )
+            .await;
+        assert!(reply.status.is_success(), "{}: {}", reply.status, reply.text);
+        reply.session_cookie().expect("sign-up sets the session cookie")
+    }
+
+    /// Starts a conversation from `cookie`'s user and returns its id.
+    pub async fn start_conversation(&self, cookie: &str, usernames: &str) -> String {
+        let reply = self
+            .post("/api/start_conversation", &[("usernames", usernames)], Some(cookie))
+            .await;
+        assert!(reply.status.is_success(), "{}: {}", reply.status, reply.text);
+        reply.json().as_str().expect("an id").to_owned()
+    }
+
+    pub async fn send_message(&self, cookie: &str, conversation: &str, id: &str, body: &str) -> Reply {
+        self.post(
+            "/api/send_message",
+            &[("conversation", conversation), ("id", id), ("body", body)],
+            Some(cookie),
+        )
+        .await
+    }
+}
