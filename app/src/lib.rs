@@ -39,6 +39,13 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let auth = components::provide_auth();
     live::provide_live_updates(auth);
+    // Effects run only in the browser, after hydration: the marker tells
+    // tests (and curious people) that the page is interactive.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/mozi.css"/>

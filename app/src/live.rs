@@ -17,7 +17,8 @@ impl LiveUpdates {
     /// Changes on every event and reconnection.
     pub fn changes(&self) -> (Option<MessageId>, u32) {
         (
-            self.latest.with(|latest| latest.as_ref().map(|message| message.id)),
+            self.latest
+                .with(|latest| latest.as_ref().map(|message| message.id)),
             self.reconnects.get(),
         )
     }
@@ -94,7 +95,10 @@ mod browser {
             }
         });
         source
-            .add_event_listener_with_callback(LiveEvent::SSE_NAME, on_event.as_ref().unchecked_ref())
+            .add_event_listener_with_callback(
+                LiveEvent::SSE_NAME,
+                on_event.as_ref().unchecked_ref(),
+            )
             .ok()?;
         // The browser reconnects by itself after a drop; events sent meanwhile
         // are lost, so every reopening after the first tells pages to refetch.

@@ -407,7 +407,10 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(error.code(), "not_found");
-        assert_eq!(db.mark_read(eve.id, id, 1).await.unwrap_err().code(), "not_found");
+        assert_eq!(
+            db.mark_read(eve.id, id, 1).await.unwrap_err().code(),
+            "not_found"
+        );
         assert!(db.conversations(eve.id).await.unwrap().is_empty());
         let alone = db
             .start_conversation(ada.id, std::slice::from_ref(&ada), 12)

@@ -164,7 +164,9 @@ impl Db {
                 .await
                 .map_err(internal)?;
         if !exists {
-            return Err(AppError::not_found(format!("There is no session {session}.")));
+            return Err(AppError::not_found(format!(
+                "There is no session {session}."
+            )));
         }
         let query = if bookmarked {
             sqlx::query(

@@ -65,14 +65,16 @@ impl Db {
         .fetch_optional(&self.pool)
         .await
         .map_err(internal)?;
-        Ok(row.map(|(id, username, display_name, password_hash)| Credentials {
-            user: UserView {
-                id: UserId(id),
-                username,
-                display_name,
-            },
-            password_hash,
-        }))
+        Ok(
+            row.map(|(id, username, display_name, password_hash)| Credentials {
+                user: UserView {
+                    id: UserId(id),
+                    username,
+                    display_name,
+                },
+                password_hash,
+            }),
+        )
     }
 
     pub async fn user(&self, id: UserId) -> Result<Option<UserView>, AppError> {

@@ -20,7 +20,10 @@ pub async fn stream(
         .await?
         .ok_or_else(AppError::sign_in_required)?;
     let events = state.live.subscribe(user).filter_map(|event| async move {
-        match Event::default().event(LiveEvent::SSE_NAME).json_data(&event) {
+        match Event::default()
+            .event(LiveEvent::SSE_NAME)
+            .json_data(&event)
+        {
             Ok(event) => Some(Ok(event)),
             Err(error) => {
                 tracing::error!(%error, "could not encode a live event");

@@ -61,7 +61,9 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(config.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(time::Duration::days(SESSION_IDLE_DAYS)));
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(
+            SESSION_IDLE_DAYS,
+        )));
 
     let state = AppState {
         leptos_options: config.leptos_options.clone(),
@@ -77,7 +79,9 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state)
-        .layer(axum::middleware::from_fn(error_status::status_from_app_error))
+        .layer(axum::middleware::from_fn(
+            error_status::status_from_app_error,
+        ))
         .layer(axum::middleware::from_fn(sign_in_gate::redirect_signed_out))
         .layer(sessions)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))

@@ -88,5 +88,8 @@ async fn start_session(user: mozi_core::UserId) -> Result<(), AppError> {
         AppError::Internal
     };
     session.cycle_id().await.map_err(store_failed)?;
-    session.insert(USER_ID_KEY, user).await.map_err(store_failed)
+    session
+        .insert(USER_ID_KEY, user)
+        .await
+        .map_err(store_failed)
 }

@@ -16,7 +16,9 @@ pub fn safe_next_path(next: Option<&str>) -> &str {
         Some(path)
             if path.starts_with('/')
                 && !path.starts_with("//")
-                && path.bytes().all(|byte| byte.is_ascii_graphic() && byte != b'\\') =>
+                && path
+                    .bytes()
+                    .all(|byte| byte.is_ascii_graphic() && byte != b'\\') =>
         {
             path
         }

@@ -5,7 +5,9 @@ mod auth;
 mod live;
 mod state;
 
-pub use auth::{hash_password, require_user, session, signed_in_user, verify_password, USER_ID_KEY};
+pub use auth::{
+    hash_password, require_user, session, signed_in_user, verify_password, USER_ID_KEY,
+};
 pub use live::{LiveHub, LIVE_BUFFER};
 pub use state::AppState;
 

@@ -15,7 +15,10 @@ pub fn SessionCard(
 ) -> impl IntoView {
     let href = format!("/sessions/{}", session.id);
     let when = if show_day {
-        format!("Day {} · {}–{}", session.day, session.starts_at, session.ends_at)
+        format!(
+            "Day {} · {}–{}",
+            session.day, session.starts_at, session.ends_at
+        )
     } else {
         format!("{}–{}", session.starts_at, session.ends_at)
     };

@@ -54,7 +54,11 @@ pub fn ConversationsPage() -> impl IntoView {
 
 fn conversation_item(conversation: ConversationSummary) -> impl IntoView {
     let unread = conversation.unread;
-    let class = if unread > 0 { "conversation has-unread" } else { "conversation" };
+    let class = if unread > 0 {
+        "conversation has-unread"
+    } else {
+        "conversation"
+    };
     let preview = conversation.last_message.map(|message| {
         (
             format!("{}: {}", message.author.display_name, message.body),

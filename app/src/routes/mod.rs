@@ -54,6 +54,9 @@ mod tests {
 
     #[test]
     fn the_wanted_page_is_percent_encoded() {
-        assert_eq!(sign_in_url("/messages/a?x=1&y"), "/login?next=/messages/a%3Fx%3D1%26y");
+        assert_eq!(
+            sign_in_url("/messages/a?x=1&y"),
+            "/login?next=/messages/a%3Fx%3D1%26y"
+        );
     }
 }

@@ -17,7 +17,10 @@ pub fn SchedulePage() -> impl IntoView {
             .get("day")
             .map_or(1, |day| day.parse::<u8>().unwrap_or(0))
     };
-    let schedule = Resource::new(move || (day(), auth.generation()), |(day, _)| get_schedule(day));
+    let schedule = Resource::new(
+        move || (day(), auth.generation()),
+        |(day, _)| get_schedule(day),
+    );
 
     view! {
         <Title text="Schedule"/>

@@ -10,7 +10,12 @@ use mozi_core::{AppError, SessionId};
 pub fn SessionPage() -> impl IntoView {
     let auth = use_auth();
     let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|id| id.parse::<SessionId>().ok());
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<SessionId>().ok())
+    };
     let detail = Resource::new(
         move || (id(), auth.generation()),
         |(id, _)| async move {

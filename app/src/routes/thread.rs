@@ -129,7 +129,10 @@ fn Composer(conversation: ConversationId, send: ServerAction<SendMessage>) -> im
         Some(Ok(sent)) => {
             error.set(None);
             // Text typed while sending stays.
-            if MessageBody::parse(&body.get_untracked()).ok().as_ref().map(MessageBody::as_str)
+            if MessageBody::parse(&body.get_untracked())
+                .ok()
+                .as_ref()
+                .map(MessageBody::as_str)
                 == Some(sent.body.as_str())
             {
                 body.set(String::new());

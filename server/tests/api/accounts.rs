@@ -7,7 +7,11 @@ async fn sign_up_signs_in_with_an_http_only_lax_cookie() {
     let reply = app
         .post(
             "/api/sign_up",
-            &[("username", "Ada"), ("display_name", "Ada L."), ("password", "correct horse")],
+            &[
+                ("username", "Ada"),
+                ("display_name", "Ada L."),
+                ("password", "correct horse"),
+            ],
             None,
         )
         .await;
@@ -32,7 +36,11 @@ async fn sign_in_issues_a_new_session_id_and_sign_out_ends_it() {
     let reply = app
         .post(
             "/api/sign_in",
-            &[("username", "ada"), ("password", "correct horse"), ("next", "/messages")],
+            &[
+                ("username", "ada"),
+                ("password", "correct horse"),
+                ("next", "/messages"),
+            ],
             Some(&first),
         )
         .await;
@@ -53,7 +61,11 @@ async fn a_wrong_password_is_refused_without_a_session() {
     app.sign_up("ada").await;
     for (username, password) in [("ada", "wrong password"), ("nobody", "correct horse")] {
         let reply = app
-            .post("/api/sign_in", &[("username", username), ("password", password)], None)
+            .post(
+                "/api/sign_in",
+                &[("username", username), ("password", password)],
+                None,
+            )
             .await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
         assert_eq!(reply.json()["code"], "unauthorized");
@@ -69,14 +81,22 @@ async fn a_taken_username_is_a_conflict_and_keeps_the_first_account() {
     let reply = app
         .post(
             "/api/sign_up",
-            &[("username", "ADA"), ("display_name", "Impostor"), ("password", "another pass")],
+            &[
+                ("username", "ADA"),
+                ("display_name", "Impostor"),
+                ("password", "another pass"),
+            ],
             None,
         )
         .await;
     assert_eq!(reply.status, StatusCode::CONFLICT);
     assert!(reply.json()["message"].as_str().unwrap().contains("taken"));
     let original = app
-        .post("/api/sign_in", &[("username", "ada"), ("password", "correct horse")], None)
+        .post(
+            "/api/sign_in",
+            &[("username", "ada"), ("password", "correct horse")],
+            None,
+        )
         .await;
     assert!(original.status.is_success());
 }
@@ -84,10 +104,17 @@ async fn a_taken_username_is_a_conflict_and_keeps_the_first_account() {
 #[tokio::test]
 async fn personal_pages_send_signed_out_visitors_to_sign_in_and_back() {
     let app = TestApp::new().await;
-    for path in ["/my-schedule", "/messages", "/messages/67e55044-10b1-426f-9247-bb680e5fe0c8"] {
+    for path in [
+        "/my-schedule",
+        "/messages",
+        "/messages/67e55044-10b1-426f-9247-bb680e5fe0c8",
+    ] {
         let reply = app.get(path, None).await;
         assert!(reply.status.is_redirection(), "{path}: {}", reply.status);
-        assert_eq!(reply.headers[header::LOCATION], format!("/login?next={path}"));
+        assert_eq!(
+            reply.headers[header::LOCATION],
+            format!("/login?next={path}")
+        );
     }
     let cookie = app.sign_up("ada").await;
     let page = app.get("/my-schedule", Some(&cookie)).await;

@@ -46,15 +46,28 @@ async fn members_receive_new_messages_live_and_outsiders_do_not() {
     };
     let bobs_stream = open(bob.clone()).await;
     assert_eq!(bobs_stream.status(), StatusCode::OK);
-    assert_eq!(bobs_stream.headers()[header::CONTENT_TYPE], "text/event-stream");
+    assert_eq!(
+        bobs_stream.headers()[header::CONTENT_TYPE],
+        "text/event-stream"
+    );
     let mut bobs_body = bobs_stream.into_body();
     let mut eves_body = open(eve.clone()).await.into_body();
 
     let eves_message_conversation = app.start_conversation(&eve, "ada").await;
-    app.send_message(&eve, &eves_message_conversation, "9a1b2c3d-0000-4000-8000-0000000000e1", "not for bob")
-        .await;
-    app.send_message(&ada, &conversation, "9a1b2c3d-0000-4000-8000-0000000000a1", "live hello")
-        .await;
+    app.send_message(
+        &eve,
+        &eves_message_conversation,
+        "9a1b2c3d-0000-4000-8000-0000000000e1",
+        "not for bob",
+    )
+    .await;
+    app.send_message(
+        &ada,
+        &conversation,
+        "9a1b2c3d-0000-4000-8000-0000000000a1",
+        "live hello",
+    )
+    .await;
 
     let seen = read_until(&mut bobs_body, "live hello").await;
     assert!(seen.contains("event: live"), "{seen}");

@@ -10,7 +10,11 @@ async fn bookmarks_belong_to_their_user() {
     let session = day1["sessions"][3]["id"].to_string();
 
     let saved = app
-        .post("/api/set_bookmark", &[("session", &session), ("bookmarked", "true")], Some(&ada))
+        .post(
+            "/api/set_bookmark",
+            &[("session", &session), ("bookmarked", "true")],
+            Some(&ada),
+        )
         .await;
     assert!(saved.status.is_success(), "{}", saved.text);
 
@@ -25,10 +29,22 @@ async fn bookmarks_belong_to_their_user() {
     let anonymous = app.get("/api/my_schedule", None).await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
     let anonymous_write = app
-        .post("/api/set_bookmark", &[("session", &session), ("bookmarked", "false")], None)
+        .post(
+            "/api/set_bookmark",
+            &[("session", &session), ("bookmarked", "false")],
+            None,
+        )
         .await;
     assert_eq!(anonymous_write.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.get("/api/my_schedule", Some(&ada)).await.json().as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.get("/api/my_schedule", Some(&ada))
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -39,28 +55,49 @@ async fn a_foreign_conversation_is_not_found() {
     let eve = app.sign_up("eve").await;
     let conversation = app.start_conversation(&ada, "bob").await;
     let sent = app
-        .send_message(&ada, &conversation, "0b4c1b5a-1b1e-4d54-9f7d-3b1c7b7d9a01", "for bob only")
+        .send_message(
+            &ada,
+            &conversation,
+            "0b4c1b5a-1b1e-4d54-9f7d-3b1c7b7d9a01",
+            "for bob only",
+        )
         .await;
     assert!(sent.status.is_success(), "{}", sent.text);
 
-    let peek = app.get(&format!("/api/thread?id={conversation}"), Some(&eve)).await;
+    let peek = app
+        .get(&format!("/api/thread?id={conversation}"), Some(&eve))
+        .await;
     assert_eq!(peek.status, StatusCode::NOT_FOUND);
     assert!(!peek.text.contains("for bob only"));
-    let page = app.get(&format!("/messages/{conversation}"), Some(&eve)).await;
+    let page = app
+        .get(&format!("/messages/{conversation}"), Some(&eve))
+        .await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(!page.text.contains("for bob only"));
 
     let intrude = app
-        .send_message(&eve, &conversation, "0b4c1b5a-1b1e-4d54-9f7d-3b1c7b7d9a02", "hi")
+        .send_message(
+            &eve,
+            &conversation,
+            "0b4c1b5a-1b1e-4d54-9f7d-3b1c7b7d9a02",
+            "hi",
+        )
         .await;
     assert_eq!(intrude.status, StatusCode::NOT_FOUND);
     let read = app
-        .post("/api/mark_read", &[("conversation", &conversation)], Some(&eve))
+        .post(
+            "/api/mark_read",
+            &[("conversation", &conversation)],
+            Some(&eve),
+        )
         .await;
     assert_eq!(read.status, StatusCode::NOT_FOUND);
     let listed = app.get("/api/conversations", Some(&eve)).await.json();
     assert_eq!(listed.as_array().unwrap().len(), 0);
-    let thread = app.get(&format!("/api/thread?id={conversation}"), Some(&ada)).await.json();
+    let thread = app
+        .get(&format!("/api/thread?id={conversation}"), Some(&ada))
+        .await
+        .json();
     assert_eq!(thread["messages"].as_array().unwrap().len(), 1);
 }
 
@@ -84,7 +121,13 @@ async fn unread_counts_follow_reading() {
     let adas = app.get("/api/conversations", Some(&ada)).await.json();
     assert_eq!(adas[0]["unread"], 0);
 
-    let read = app.post("/api/mark_read", &[("conversation", &conversation)], Some(&bob)).await;
+    let read = app
+        .post(
+            "/api/mark_read",
+            &[("conversation", &conversation)],
+            Some(&bob),
+        )
+        .await;
     assert!(read.status.is_success(), "{}", read.text);
     let bobs = app.get("/api/conversations", Some(&bob)).await.json();
     assert_eq!(bobs[0]["unread"], 0);

@@ -120,20 +120,42 @@ impl TestApp {
                 None,
             )
             .await;
-        assert!(reply.status.is_success(), "{}: {}", reply.status, reply.text);
-        reply.session_cookie().expect("sign-up sets the session cookie")
+        assert!(
+            reply.status.is_success(),
+            "{}: {}",
+            reply.status,
+            reply.text
+        );
+        reply
+            .session_cookie()
+            .expect("sign-up sets the session cookie")
     }
 
     /// Starts a conversation from `cookie`'s user and returns its id.
     pub async fn start_conversation(&self, cookie: &str, usernames: &str) -> String {
         let reply = self
-            .post("/api/start_conversation", &[("usernames", usernames)], Some(cookie))
+            .post(
+                "/api/start_conversation",
+                &[("usernames", usernames)],
+                Some(cookie),
+            )
             .await;
-        assert!(reply.status.is_success(), "{}: {}", reply.status, reply.text);
+        assert!(
+            reply.status.is_success(),
+            "{}: {}",
+            reply.status,
+            reply.text
+        );
         reply.json().as_str().expect("an id").to_owned()
     }
 
-    pub async fn send_message(&self, cookie: &str, conversation: &str, id: &str, body: &str) -> Reply {
+    pub async fn send_message(
+        &self,
+        cookie: &str,
+        conversation: &str,
+        id: &str,
+        body: &str,
+    ) -> Reply {
         self.post(
             "/api/send_message",
             &[("conversation", conversation), ("id", id), ("body", body)],

@@ -11,26 +11,39 @@ async fn bad_messages_are_refused_and_store_nothing() {
     app.sign_up("bob").await;
     let conversation = app.start_conversation(&ada, "bob").await;
 
-    let empty = app.send_message(&ada, &conversation, MESSAGE_ID, "  \n ").await;
+    let empty = app
+        .send_message(&ada, &conversation, MESSAGE_ID, "  \n ")
+        .await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(empty.json()["message"], "A message cannot be empty.");
 
     let long = "x".repeat(4_001);
-    let oversize = app.send_message(&ada, &conversation, MESSAGE_ID, &long).await;
+    let oversize = app
+        .send_message(&ada, &conversation, MESSAGE_ID, &long)
+        .await;
     assert_eq!(oversize.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(oversize.json()["code"], "invalid");
 
     let malformed = app
-        .post("/api/send_message", &[("conversation", &conversation), ("body", "no id")], Some(&ada))
+        .post(
+            "/api/send_message",
+            &[("conversation", &conversation), ("body", "no id")],
+            Some(&ada),
+        )
         .await;
     assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
     let not_a_uuid = app.send_message(&ada, &conversation, "123", "hello").await;
     assert_eq!(not_a_uuid.status, StatusCode::BAD_REQUEST);
 
-    let thread = app.get(&format!("/api/thread?id={conversation}"), Some(&ada)).await.json();
+    let thread = app
+        .get(&format!("/api/thread?id={conversation}"), Some(&ada))
+        .await
+        .json();
     assert_eq!(thread["messages"].as_array().unwrap().len(), 0);
 
-    let ok = app.send_message(&ada, &conversation, MESSAGE_ID, &"y".repeat(4_000)).await;
+    let ok = app
+        .send_message(&ada, &conversation, MESSAGE_ID, &"y".repeat(4_000))
+        .await;
     assert!(ok.status.is_success(), "{}", ok.text);
 }
 
@@ -40,10 +53,19 @@ async fn the_same_message_id_is_stored_once() {
     let ada = app.sign_up("ada").await;
     app.sign_up("bob").await;
     let conversation = app.start_conversation(&ada, "bob").await;
-    let first = app.send_message(&ada, &conversation, MESSAGE_ID, "once").await.json();
-    let again = app.send_message(&ada, &conversation, MESSAGE_ID, "once").await.json();
+    let first = app
+        .send_message(&ada, &conversation, MESSAGE_ID, "once")
+        .await
+        .json();
+    let again = app
+        .send_message(&ada, &conversation, MESSAGE_ID, "once")
+        .await
+        .json();
     assert_eq!(first, again);
-    let thread = app.get(&format!("/api/thread?id={conversation}"), Some(&ada)).await.json();
+    let thread = app
+        .get(&format!("/api/thread?id={conversation}"), Some(&ada))
+        .await
+        .json();
     assert_eq!(thread["messages"].as_array().unwrap().len(), 1);
 }
 
@@ -60,7 +82,11 @@ async fn bad_sign_up_input_is_explained() {
         let reply = app
             .post(
                 "/api/sign_up",
-                &[("username", username), ("display_name", display_name), ("password", password)],
+                &[
+                    ("username", username),
+                    ("display_name", display_name),
+                    ("password", password),
+                ],
                 None,
             )
             .await;
@@ -70,7 +96,11 @@ async fn bad_sign_up_input_is_explained() {
         assert_eq!(reply.session_cookie(), None);
     }
     let none_made = app
-        .post("/api/sign_in", &[("username", "ada"), ("password", "correct horse")], None)
+        .post(
+            "/api/sign_in",
+            &[("username", "ada"), ("password", "correct horse")],
+            None,
+        )
         .await;
     assert_eq!(none_made.status, StatusCode::UNAUTHORIZED);
 }
@@ -80,18 +110,41 @@ async fn unknown_people_sessions_and_days_are_reported() {
     let app = TestApp::new().await;
     let ada = app.sign_up("ada").await;
     let nobody = app
-        .post("/api/start_conversation", &[("usernames", "ghost")], Some(&ada))
+        .post(
+            "/api/start_conversation",
+            &[("usernames", "ghost")],
+            Some(&ada),
+        )
         .await;
     assert_eq!(nobody.status, StatusCode::NOT_FOUND);
-    assert_eq!(nobody.json()["message"], "There is no user named \"ghost\".");
+    assert_eq!(
+        nobody.json()["message"],
+        "There is no user named \"ghost\"."
+    );
     let alone = app
-        .post("/api/start_conversation", &[("usernames", "ada")], Some(&ada))
+        .post(
+            "/api/start_conversation",
+            &[("usernames", "ada")],
+            Some(&ada),
+        )
         .await;
     assert_eq!(alone.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(app.get("/api/conversations", Some(&ada)).await.json().as_array().unwrap().len(), 0);
+    assert_eq!(
+        app.get("/api/conversations", Some(&ada))
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
 
     let session = app
-        .post("/api/set_bookmark", &[("session", "99999"), ("bookmarked", "true")], Some(&ada))
+        .post(
+            "/api/set_bookmark",
+            &[("session", "99999"), ("bookmarked", "true")],
+            Some(&ada),
+        )
         .await;
     assert_eq!(session.status, StatusCode::NOT_FOUND);
     let day = app.get("/api/schedule?day=9", None).await;

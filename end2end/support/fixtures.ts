@@ -1,0 +1,58 @@
+// Test fixtures: a server per test file, and helpers that act as a person would.
+
+import { test as base, expect, Browser, BrowserContext, Page } from "@playwright/test";
+import { startServer, RunningServer } from "./server";
+
+export const test = base.extend<{}, { server: RunningServer }>({
+  server: [
+    async ({}, use) => {
+      const server = await startServer();
+      await use(server);
+      await server.stop();
+    },
+    { scope: "worker" },
+  ],
+  baseURL: async ({ server }, use) => use(server.url),
+});
+
+export { expect };
+
+let counter = 0;
+/** A username no other test uses. */
+export function uniqueName(prefix: string): string {
+  counter += 1;
+  return `${prefix}_${Date.now().toString(36)}${counter}`;
+}
+
+/** Opens `path` and waits until the page has hydrated (is interactive). */
+export async function open(page: Page, path: string) {
+  await page.goto(path);
+  await waitForHydration(page);
+}
+
+export async function waitForHydration(page: Page) {
+  await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
+}
+
+/** Signs up through the form in a fresh browser context. */
+export async function signUp(browser: Browser, baseURL: string, username: string) {
+  const context: BrowserContext = await browser.newContext({ baseURL });
+  const page = await context.newPage();
+  await open(page, "/signup");
+  await page.getByRole("textbox", { name: "Username" }).fill(username);
+  await page.getByRole("textbox", { name: "Display name" }).fill(username.toUpperCase());
+  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
+  return { context, page };
+}
+
+/** Collects console errors and uncaught exceptions of a page. */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  page.on("pageerror", (error) => errors.push(error.message));
+  return errors;
+}

@@ -1,0 +1,70 @@
+import { test, expect, open, signUp, uniqueName, watchErrors } from "../support/fixtures";
+
+test("the schedule has a tab per day and each session its own page", async ({ page }) => {
+  const errors = watchErrors(page);
+  await open(page, "/");
+  const days = page.getByRole("navigation", { name: "Conference days" }).getByRole("link");
+  await expect(days).toHaveCount(3);
+  await expect(days.first()).toHaveAttribute("aria-current", "page");
+
+  await days.nth(2).click();
+  await expect(page).toHaveURL(/\?day=3$/);
+  await expect(page.getByRole("heading", { name: /Day 3 keynote/ })).toBeVisible();
+
+  await page.getByRole("link", { name: /Day 3 keynote/ }).click();
+  await expect(page).toHaveURL(/\/sessions\/\d+$/);
+  await expect(page.getByRole("heading", { level: 1, name: /Day 3 keynote/ })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Speakers" })).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole("heading", { level: 1, name: /Day 3 keynote/ })).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+test("bookmarks toggle, show in My schedule and survive a reload", async ({ browser, server }) => {
+  const { context, page } = await signUp(browser, server.url, uniqueName("ada"));
+  const errors = watchErrors(page);
+  await open(page, "/?day=2");
+  const card = page.locator(".session-card").nth(2);
+  const title = await card.getByRole("heading").innerText();
+
+  const add = card.getByRole("button", { name: "Add to My schedule" });
+  await expect(add).toHaveAttribute("aria-pressed", "false");
+  await add.click();
+  const remove = card.getByRole("button", { name: "Remove from My schedule" });
+  await expect(remove).toHaveAttribute("aria-pressed", "true");
+  await expect(remove).toHaveAttribute("aria-busy", "false");
+
+  await page.reload();
+  await expect(
+    page.locator(".session-card").nth(2).getByRole("button", { name: "Remove from My schedule" }),
+  ).toHaveAttribute("aria-pressed", "true");
+
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "My schedule" }).click();
+  await expect(page).toHaveURL(/\/my-schedule$/);
+  await expect(page.getByRole("heading", { name: title })).toBeVisible();
+  await expect(page.locator(".session-card")).toHaveCount(1);
+
+  await page.getByRole("button", { name: "Remove from My schedule" }).click();
+  await expect(page.getByText("Nothing here yet.")).toBeVisible();
+  await page.reload();
+  await expect(page.getByText("Nothing here yet.")).toBeVisible();
+  expect(errors).toEqual([]);
+  await context.close();
+});
+
+test("My schedule lists bookmarks in time order", async ({ browser, server }) => {
+  const { context, page } = await signUp(browser, server.url, uniqueName("grace"));
+  await open(page, "/?day=3");
+  await page.locator(".session-card").first().getByRole("button", { name: "Add to My schedule" }).click();
+  await expect(page.locator(".session-card").first().getByRole("button", { name: "Remove from My schedule" })).toBeVisible();
+  await open(page, "/?day=1");
+  await page.locator(".session-card").last().getByRole("button", { name: "Add to My schedule" }).click();
+  await expect(page.locator(".session-card").last().getByRole("button", { name: "Remove from My schedule" })).toBeVisible();
+
+  await open(page, "/my-schedule");
+  const times = page.locator(".session-card .time");
+  await expect(times).toHaveCount(2);
+  await expect(times.first()).toContainText("Day 1");
+  await expect(times.last()).toContainText("Day 3");
+  await context.close();
+});
