@@ -6,9 +6,10 @@ pub mod api;
 pub mod backend;
 mod components;
 mod live;
+mod pwa;
 mod routes;
 
-use components::SiteHeader;
+use components::{OfflineIndicator, SiteHeader};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -39,6 +40,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let auth = components::provide_auth();
     live::provide_live_updates(auth);
+    pwa::provide_pwa();
     // Effects run only in the browser, after hydration: the marker tells
     // tests (and curious people) that the page is interactive.
     Effect::new(|_| {
@@ -55,9 +57,12 @@ pub fn App() -> impl IntoView {
         <Meta name="description" content="MOZI: the conference schedule and messages that keep working offline."/>
         <Meta name="theme-color" content="#1d3557"/>
         <Link rel="icon" href="/favicon.ico"/>
+        <Link rel="manifest" href="/manifest.webmanifest"/>
+        <Link rel="apple-touch-icon" href="/icons/icon-192.png"/>
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
             <SiteHeader/>
+            <OfflineIndicator/>
             <main id="main" tabindex="-1">
                 // Async rendering waits for a page's data before sending it, so an
                 // error (404 for an unknown session) sets the response status and

@@ -40,6 +40,38 @@ pub struct SessionSummary {
 pub struct Speaker {
     pub name: String,
     pub affiliation: String,
+    /// `/images/speakers/<slug>.svg`.
+    pub photo_url: String,
+}
+
+/// Where a speaker's picture is served: the name as a lower-case ASCII slug.
+pub fn speaker_photo_url(name: &str) -> String {
+    let mut slug = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    format!("/images/speakers/{}.svg", slug.trim_end_matches('-'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::speaker_photo_url;
+
+    #[test]
+    fn photo_urls_are_slugs() {
+        assert_eq!(
+            speaker_photo_url("Ji-woo Tanaka"),
+            "/images/speakers/ji-woo-tanaka.svg"
+        );
+        assert_eq!(
+            speaker_photo_url(" Ada  O'Neil "),
+            "/images/speakers/ada-o-neil.svg"
+        );
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,7 +1,7 @@
 use crate::{internal, Db};
 use mozi_core::{
-    AppError, ConferenceDay, Schedule, SessionDetail, SessionId, SessionSummary, Speaker,
-    UnixMillis, UserId,
+    speaker_photo_url, AppError, ConferenceDay, Schedule, SessionDetail, SessionId, SessionSummary,
+    Speaker, UnixMillis, UserId,
 };
 
 const CONFERENCE_NAME: &str = "MOZI Conf 2026";
@@ -128,7 +128,11 @@ impl Db {
             abstract_text,
             speakers: speakers
                 .into_iter()
-                .map(|(name, affiliation)| Speaker { name, affiliation })
+                .map(|(name, affiliation)| Speaker {
+                    photo_url: speaker_photo_url(&name),
+                    name,
+                    affiliation,
+                })
                 .collect(),
         })
     }

@@ -4,20 +4,28 @@
 mod config;
 mod error_status;
 mod events;
+mod service_worker;
 mod sign_in_gate;
+mod speaker_photos;
 
 use app::backend::{AppState, LiveHub};
 use app::{shell, App};
+use axum::response::IntoResponse;
 use axum::Router;
+use leptos::prelude::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use mozi_core::AppError;
 use mozi_db::Db;
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
+use tracing::Level;
 
 pub use config::Config;
 
@@ -70,9 +78,15 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
         db,
         live: LiveHub::default(),
     };
+    let worker = WorkerSource::new(&config.leptos_options)?;
     let routes = generate_route_list(App);
     let router = Router::new()
         .route("/api/events", axum::routing::get(events::stream))
+        .route("/sw.js", axum::routing::get(move || worker.clone().serve()))
+        .route(
+            "/images/speakers/{file}",
+            axum::routing::get(speaker_photos::photo),
+        )
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -86,8 +100,54 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
         .layer(sessions)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http());
+        // One INFO line per request with its path and status: the request
+        // log operators (and the update tests) read.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        );
     Ok(router)
+}
+
+/// Where `/sw.js` comes from: assembled once in release builds; in debug
+/// builds (`cargo leptos watch`) on every request, since files change under
+/// a running server and a rebuilt worker must replace the old one.
+#[derive(Clone)]
+enum WorkerSource {
+    Fixed(Arc<service_worker::WorkerScript>),
+    PerRequest(Arc<PathBuf>),
+}
+
+impl WorkerSource {
+    fn new(options: &LeptosOptions) -> Result<Self, StartError> {
+        let site_root = PathBuf::from(options.site_root.as_ref());
+        if !site_root.is_dir() {
+            return Err(StartError::Config(format!(
+                "the site folder {} is missing: build the app first (cargo leptos build)",
+                site_root.display()
+            )));
+        }
+        if cfg!(debug_assertions) {
+            return Ok(Self::PerRequest(Arc::new(site_root)));
+        }
+        let script = service_worker::assemble(&site_root, false)?;
+        tracing::info!(version = script.version, "service worker assembled");
+        Ok(Self::Fixed(Arc::new(script)))
+    }
+
+    async fn serve(self) -> axum::response::Response {
+        match self {
+            Self::Fixed(script) => service_worker::response(&script).into_response(),
+            Self::PerRequest(site_root) => match service_worker::assemble(&site_root, true) {
+                Ok(script) => service_worker::response(&script).into_response(),
+                Err(error) => {
+                    tracing::error!(%error, "could not assemble the service worker");
+                    AppError::Internal.into_response()
+                }
+            },
+        }
+    }
 }
 
 async fn delete_expired_sessions(store: SqliteStore) {

@@ -4,10 +4,12 @@ mod auth;
 mod bookmark;
 mod error;
 mod header;
+mod offline;
 mod session_card;
 
 pub use auth::{provide_auth, use_auth, Auth};
 pub use bookmark::BookmarkButton;
 pub use error::{ErrorNotice, Loading};
 pub use header::SiteHeader;
+pub use offline::OfflineIndicator;
 pub use session_card::SessionCard;

@@ -56,7 +56,10 @@ pub fn SessionPage() -> impl IntoView {
                                     .speakers
                                     .into_iter()
                                     .map(|speaker| view! {
-                                        <li><strong>{speaker.name}</strong>", "{speaker.affiliation}</li>
+                                        <li>
+                                            <img class="speaker-photo" src=speaker.photo_url alt="" width="48" height="48"/>
+                                            <span><strong>{speaker.name}</strong>", "{speaker.affiliation}</span>
+                                        </li>
                                     })
                                     .collect_view()}
                             </ul>

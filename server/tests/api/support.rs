@@ -49,8 +49,14 @@ impl Reply {
 impl TestApp {
     pub async fn new() -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
+        let site = dir.path().join("site");
+        std::fs::create_dir_all(site.join("pkg")).expect("site folder");
+        std::fs::write(site.join("pkg/mozi.css"), "body{}").expect("a shell file");
         let config = Config {
-            leptos_options: LeptosOptions::builder().output_name("mozi").build(),
+            leptos_options: LeptosOptions::builder()
+                .output_name("mozi")
+                .site_root(site.display().to_string())
+                .build(),
             database_url: format!("sqlite://{}", dir.path().join("test.db").display()),
             secure_cookies: false,
         };

@@ -1,0 +1,112 @@
+//! Builds the service worker into the server.
+//!
+//! Compiles the `service-worker` crate to wasm (its own target directory,
+//! size profile), runs wasm-bindgen for a classic worker (`no-modules`),
+//! shrinks the result with wasm-opt when a working one is on PATH, and
+//! leaves the glue and wasm in OUT_DIR for the server to embed. Running it
+//! here makes every build of the server (`cargo leptos build`, `watch`,
+//! `cargo test`) carry a worker that matches its sources.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The first binaryen release that handles wasm-bindgen's reference types.
+const MIN_WASM_OPT_VERSION: u32 = 116;
+const WASM_OPT_FLAGS: &[&str] = &[
+    "-Oz",
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
+fn main() {
+    let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
+    let workspace = manifest_dir
+        .parent()
+        .expect("server/ is inside the workspace");
+    let worker = workspace.join("service-worker");
+    for path in ["src", "Cargo.toml"] {
+        println!("cargo:rerun-if-changed={}", worker.join(path).display());
+    }
+    println!(
+        "cargo:rerun-if-changed={}",
+        workspace.join("Cargo.lock").display()
+    );
+
+    let target_root = env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace.join("target"));
+    let worker_target = target_root.join("service-worker");
+    build_wasm(workspace, &worker_target);
+
+    let wasm = worker_target.join("wasm32-unknown-unknown/wasm-release/service_worker.wasm");
+    let pkg = worker_target.join("pkg");
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&wasm)
+        .no_modules(true)
+        .expect("no-modules target")
+        .typescript(false)
+        .out_name("mozi_sw")
+        .generate(&pkg)
+        .expect("wasm-bindgen runs on the service worker");
+    let optimised = pkg.join("mozi_sw_bg.wasm");
+    optimise(&optimised);
+
+    let out_dir = PathBuf::from(env::var("OUT_DIR").expect("set by cargo"));
+    for file in ["mozi_sw.js", "mozi_sw_bg.wasm"] {
+        std::fs::copy(pkg.join(file), out_dir.join(file)).expect("copy the worker into OUT_DIR");
+    }
+}
+
+fn build_wasm(workspace: &Path, target_dir: &Path) {
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(workspace)
+        .args([
+            "build",
+            "--package",
+            "service-worker",
+            "--lib",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--profile",
+            "wasm-release",
+            "--target-dir",
+        ])
+        .arg(target_dir)
+        // The outer build's flags and clippy's wrapper are for the host crates.
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "building the service worker failed");
+}
+
+/// Runs wasm-opt in place when the one on PATH is recent enough; Debian's
+/// old binaryen would break the module, and without one the worker is
+/// only bigger.
+fn optimise(wasm: &Path) {
+    let Ok(output) = Command::new("wasm-opt").arg("--version").output() else {
+        return;
+    };
+    let version = String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .find_map(|word| word.parse::<u32>().ok())
+        .unwrap_or(0);
+    if version < MIN_WASM_OPT_VERSION {
+        return;
+    }
+    let status = Command::new("wasm-opt")
+        .args(WASM_OPT_FLAGS)
+        .arg(wasm)
+        .arg("-o")
+        .arg(wasm)
+        .status()
+        .expect("wasm-opt runs");
+    assert!(status.success(), "wasm-opt failed on the service worker");
+}

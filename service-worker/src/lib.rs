@@ -1,0 +1,130 @@
+//! MOZI's service worker, in Rust.
+//!
+//! `bootstrap.js` adds every listener at the script's first evaluation (as
+//! browsers require) and hands each event to the functions exported here
+//! once the wasm, inlined into the worker script, is instantiated.
+//!
+//! Modules by concern, as Workbox splits its packages: `precache`,
+//! `routing`, `strategies`, `expiration`, `navigation_preload`, `messages`;
+//! `url` and `offline_page` hold pure logic that `cargo test` reaches.
+
+mod caches;
+mod error;
+mod expiration;
+mod messages;
+mod navigation_preload;
+mod offline_page;
+mod precache;
+mod respond;
+mod routing;
+mod scope;
+mod state;
+mod store;
+mod strategies;
+mod url;
+
+use messages::FromPage;
+use scope::{resolve, scope};
+use state::WorkerState;
+use wasm_bindgen::prelude::*;
+use web_sys::{
+    Client, ExtendableMessageEvent, FetchEvent, NotificationOptions, PushEvent, Request, Response,
+};
+
+/// Called once per worker instance with the generated configuration.
+#[wasm_bindgen]
+pub fn start(config: JsValue) -> Result<(), JsValue> {
+    WorkerState::set(WorkerState::parse(&config)?);
+    Ok(())
+}
+
+#[wasm_bindgen]
+pub async fn install() -> Result<(), JsValue> {
+    let state = WorkerState::get()?;
+    let report = precache::install(&state.version, &state.manifest).await?;
+    web_sys::console::info_1(
+        &format!(
+            "MOZI {}: precache ready, {} downloaded, {} reused",
+            state.version, report.downloaded, report.reused
+        )
+        .into(),
+    );
+    if state.dev {
+        resolve(scope().skip_waiting()?, error::code::NOT_STARTED).await?;
+    }
+    Ok(())
+}
+
+#[wasm_bindgen]
+pub async fn activate() -> Result<(), JsValue> {
+    let state = WorkerState::get()?;
+    precache::remove_other_versions(&state.version).await?;
+    navigation_preload::enable().await;
+    if state.dev {
+        resolve(scope().clients().claim(), error::code::NOT_STARTED).await?;
+    }
+    Ok(())
+}
+
+/// Synchronous routing decision: `false` leaves the request to the browser.
+#[wasm_bindgen]
+pub fn handles(request: Request) -> bool {
+    WorkerState::get().is_ok_and(|state| respond::handles(&request, &state))
+}
+
+#[wasm_bindgen]
+pub async fn respond(event: FetchEvent) -> Result<Response, JsValue> {
+    let state = WorkerState::get()?;
+    Ok(respond::respond(event, &state).await)
+}
+
+#[wasm_bindgen]
+pub async fn on_message(event: ExtendableMessageEvent) -> Result<(), JsValue> {
+    let state = WorkerState::get()?;
+    match FromPage::parse(&event.data()) {
+        Some(FromPage::SkipWaiting) => {
+            resolve(scope().skip_waiting()?, error::code::NOT_STARTED).await?;
+        }
+        Some(FromPage::ClearUserData) => respond::clear_user_data().await,
+        Some(FromPage::GetVersion) => {
+            if let Some(client) = event
+                .source()
+                .and_then(|source| source.dyn_into::<Client>().ok())
+            {
+                let reply = messages::object(&[
+                    ("type", "VERSION".into()),
+                    ("version", state.version.as_str().into()),
+                ]);
+                client.post_message(&reply)?;
+            }
+        }
+        None => {}
+    }
+    Ok(())
+}
+
+/// A push shows its text as a notification.
+#[wasm_bindgen]
+pub async fn on_push(event: PushEvent) -> Result<(), JsValue> {
+    let body = event
+        .data()
+        .map(|data| data.text())
+        .unwrap_or_else(|| "There is news in MOZI.".to_owned());
+    let options = NotificationOptions::new();
+    options.set_body(&body);
+    options.set_icon("/icons/icon-192.png");
+    let shown = scope()
+        .registration()
+        .show_notification_with_options("MOZI", &options)?;
+    resolve(shown, error::code::NOT_STARTED).await?;
+    Ok(())
+}
+
+/// Background Sync. `mozi-refresh-data` refreshes the saved reads.
+#[wasm_bindgen]
+pub async fn on_sync(tag: String) -> Result<(), JsValue> {
+    if tag == "mozi-refresh-data" {
+        respond::refresh_saved_data().await.map_err(JsValue::from)?;
+    }
+    Ok(())
+}

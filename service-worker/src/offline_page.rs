@@ -1,0 +1,109 @@
+//! The page for a URL that was never visited: the precached template with
+//! a list of the pages that are available offline.
+
+/// Where the list goes in `/offline.html`.
+pub const PLACEHOLDER: &str = "<!-- mozi:offline-pages -->";
+
+pub fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            _ => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+/// The text of the first `<title>`, unescaped enough for display.
+pub fn title_of(html: &str) -> Option<String> {
+    let start = html.find("<title")?;
+    let open_end = start + html[start..].find('>')? + 1;
+    let close = open_end + html[open_end..].find("</title>")?;
+    let title = html[open_end..close].trim();
+    (!title.is_empty()).then(|| {
+        title
+            .replace("&amp;", "&")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+    })
+}
+
+/// `pages` are (path, title); the list is sorted by title.
+pub fn render(template: &str, pages: &mut [(String, String)]) -> String {
+    pages.sort_by(|a, b| a.1.cmp(&b.1));
+    let list = if pages.is_empty() {
+        "<p>No pages are saved on this device yet.</p>".to_owned()
+    } else {
+        let items: String = pages
+            .iter()
+            .map(|(path, title)| {
+                format!(
+                    "<li><a href=\"{}\">{}</a></li>",
+                    escape_html(path),
+                    escape_html(title)
+                )
+            })
+            .collect();
+        format!("<ul class=\"offline-pages\">{items}</ul>")
+    };
+    template.replacen(PLACEHOLDER, &list, 1)
+}
+
+/// Marks a cached page as shown offline, with when it was saved, for the
+/// page's offline indicator to read.
+pub fn mark_offline(html: &str, saved_at_ms: &str) -> String {
+    let meta = format!(
+        "<meta name=\"mozi-offline\" content=\"{}\">",
+        escape_html(saved_at_ms)
+    );
+    match html.find("<head>") {
+        Some(index) => {
+            let insert_at = index + "<head>".len();
+            format!("{}{meta}{}", &html[..insert_at], &html[insert_at..])
+        }
+        None => format!("{meta}{html}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_are_read_and_lists_escaped() {
+        let page = "<html><head><title>Ada &amp; Bob · MOZI</title></head></html>";
+        assert_eq!(title_of(page).as_deref(), Some("Ada & Bob · MOZI"));
+        assert_eq!(title_of("<p>no title</p>"), None);
+        let mut pages = vec![
+            ("/my-schedule".to_owned(), "My schedule · MOZI".to_owned()),
+            ("/?x=\"<".to_owned(), "<Schedule>".to_owned()),
+        ];
+        let html = render("<main><!-- mozi:offline-pages --></main>", &mut pages);
+        assert_eq!(
+            html,
+            "<main><ul class=\"offline-pages\"><li><a href=\"/?x=&quot;&lt;\">&lt;Schedule&gt;</a></li>\
+             <li><a href=\"/my-schedule\">My schedule · MOZI</a></li></ul></main>"
+        );
+    }
+
+    #[test]
+    fn an_empty_list_says_so() {
+        let html = render("<!-- mozi:offline-pages -->", &mut []);
+        assert!(html.contains("No pages are saved"));
+    }
+
+    #[test]
+    fn the_offline_marker_goes_into_the_head() {
+        assert_eq!(
+            mark_offline("<html><head><title>x</title></head></html>", "123"),
+            "<html><head><meta name=\"mozi-offline\" content=\"123\"><title>x</title></head></html>"
+        );
+    }
+}

@@ -1,0 +1,106 @@
+//! What an install has to do: for each manifest entry, reuse a stored copy
+//! with the same hash (from any version's precache) or download it.
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub url: String,
+    pub hash: String,
+}
+
+/// A response already in some precache cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    pub cache: String,
+    pub url: String,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Reuse { cache: String },
+    Download,
+}
+
+pub fn plan<'a>(manifest: &'a [Entry], stored: &[Stored]) -> Vec<(&'a Entry, Source)> {
+    manifest
+        .iter()
+        .map(|entry| {
+            let source = stored
+                .iter()
+                .find(|copy| copy.url == entry.url && copy.hash == entry.hash)
+                .map_or(Source::Download, |copy| Source::Reuse {
+                    cache: copy.cache.clone(),
+                });
+            (entry, source)
+        })
+        .collect()
+}
+
+/// The precache caches of other versions of this app; caches with other
+/// names are never touched.
+pub fn stale_caches(names: &[String], prefix: &str, current: &str) -> Vec<String> {
+    names
+        .iter()
+        .filter(|name| name.starts_with(prefix) && name.as_str() != current)
+        .cloned()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(url: &str, hash: &str) -> Entry {
+        Entry {
+            url: url.into(),
+            hash: hash.into(),
+        }
+    }
+
+    fn stored(cache: &str, url: &str, hash: &str) -> Stored {
+        Stored {
+            cache: cache.into(),
+            url: url.into(),
+            hash: hash.into(),
+        }
+    }
+
+    #[test]
+    fn only_changed_entries_are_downloaded() {
+        let manifest = [
+            entry("/pkg/mozi.css", "new"),
+            entry("/pkg/mozi.wasm", "w1"),
+            entry("/icons/new.png", "i1"),
+        ];
+        let previous = [
+            stored("mozi-precache-v1", "/pkg/mozi.css", "old"),
+            stored("mozi-precache-v1", "/pkg/mozi.wasm", "w1"),
+        ];
+        let plan = plan(&manifest, &previous);
+        assert_eq!(plan[0].1, Source::Download);
+        assert_eq!(
+            plan[1].1,
+            Source::Reuse {
+                cache: "mozi-precache-v1".into()
+            }
+        );
+        assert_eq!(plan[2].1, Source::Download);
+    }
+
+    #[test]
+    fn only_older_precaches_of_this_app_are_stale() {
+        let names: Vec<String> = [
+            "mozi-precache-v1",
+            "mozi-precache-v2",
+            "mozi-pages",
+            "other-app",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect();
+        assert_eq!(
+            stale_caches(&names, "mozi-precache-", "mozi-precache-v2"),
+            ["mozi-precache-v1"]
+        );
+    }
+}

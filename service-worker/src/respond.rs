@@ -1,0 +1,230 @@
+//! The fetch handler: finds the route, runs its strategy, and turns every
+//! failure into a useful response rather than a rejected promise.
+
+use crate::caches::{IMAGES, PAGES, USER_DATA};
+use crate::error::{code, SwError};
+use crate::messages::{report_offline, report_online};
+use crate::routing::{route_for, Matcher, RequestFacts};
+use crate::scope::{delete_cache, fetch, now_ms, open_cache, resolve, scope};
+use crate::state::WorkerState;
+use crate::store::{cached_at, keys, lookup};
+use crate::{expiration, offline_page, precache, strategies};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::future_to_promise;
+use web_sys::{FetchEvent, Request, RequestMode, Response, ResponseInit};
+
+/// The static files fallbacks are made of (both in the precache).
+const OFFLINE_TEMPLATE: &str = "/offline.html";
+const PLACEHOLDER_IMAGE: &str = "/images/placeholder.svg";
+
+fn facts<'a>(
+    request: &Request,
+    url: &'a str,
+    method: &'a str,
+    state: &WorkerState,
+) -> RequestFacts<'a> {
+    let origin = scope().location().origin();
+    let same_origin = url.starts_with(&origin) && url[origin.len()..].starts_with(['/', '?', '#'])
+        || url == origin;
+    let path = precache::path_and_query(url);
+    RequestFacts {
+        method,
+        url,
+        same_origin,
+        navigation: request.mode() == RequestMode::Navigate,
+        destination: destination(request),
+        precached: same_origin && state.is_precached(path),
+    }
+}
+
+fn destination(request: &Request) -> &'static str {
+    match request.destination() {
+        web_sys::RequestDestination::Image => "image",
+        web_sys::RequestDestination::Document => "document",
+        web_sys::RequestDestination::Script => "script",
+        web_sys::RequestDestination::Style => "style",
+        _ => "",
+    }
+}
+
+/// Whether the worker answers `request` at all; the rest goes straight to
+/// the browser's network stack.
+pub fn handles(request: &Request, state: &WorkerState) -> bool {
+    let (url, method) = (request.url(), request.method());
+    route_for(&facts(request, &url, &method, state)).is_some()
+}
+
+pub async fn respond(event: FetchEvent, state: &WorkerState) -> Response {
+    let request = event.request();
+    let (url, method) = (request.url(), request.method());
+    let Some(route) = route_for(&facts(&request, &url, &method, state)) else {
+        return fetch(&request)
+            .await
+            .unwrap_or_else(|_| unreachable_response());
+    };
+    let strategy = strategies::build(route.strategy, &state.precache_name());
+    let result = strategy.handle(&request, &event).await;
+    match route.matcher {
+        Matcher::AccountChange => match result {
+            Ok(response) => {
+                if response.ok() {
+                    clear_user_data().await;
+                }
+                response
+            }
+            Err(_) => unreachable_response(),
+        },
+        Matcher::Precached => match result {
+            Ok(response) => response,
+            Err(_) => fetch(&request)
+                .await
+                .unwrap_or_else(|_| unreachable_response()),
+        },
+        Matcher::Navigation => match result {
+            Ok(response) => match cached_at(&response) {
+                Some(saved_at) => {
+                    report_offline(saved_at).await;
+                    marked_offline(response, saved_at)
+                        .await
+                        .unwrap_or_else(|_| unreachable_response())
+                }
+                None => {
+                    report_online().await;
+                    response
+                }
+            },
+            Err(_) => {
+                report_offline(now_ms()).await;
+                offline_page(state)
+                    .await
+                    .unwrap_or_else(|_| unreachable_response())
+            }
+        },
+        Matcher::DataRead => match result {
+            Ok(response) => {
+                match cached_at(&response) {
+                    Some(saved_at) => report_offline(saved_at).await,
+                    None => report_online().await,
+                }
+                response
+            }
+            Err(_) => {
+                report_offline(now_ms()).await;
+                unreachable_response()
+            }
+        },
+        Matcher::Image => match result {
+            Ok(response) => {
+                let trim = future_to_promise(async {
+                    expire_images().await?;
+                    Ok(JsValue::UNDEFINED)
+                });
+                let _ = event.wait_until(&trim);
+                response
+            }
+            Err(_) => precache::file(&state.version, PLACEHOLDER_IMAGE)
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_else(unreachable_response),
+        },
+        Matcher::OtherStatic => result.unwrap_or_else(|_| unreachable_response()),
+    }
+}
+
+/// What a request gets when neither the network nor a cache can answer:
+/// the app's own error shape, so pages show "can't reach MOZI".
+fn unreachable_response() -> Response {
+    let init = ResponseInit::new();
+    init.set_status(503);
+    init.set_status_text("Offline");
+    let body = r#"{"code":"unreachable","message":"Can't reach MOZI right now. Check your connection and try again."}"#;
+    let response = Response::new_with_opt_str_and_init(Some(body), &init)
+        .unwrap_or_else(|_| Response::error());
+    let _ = response.headers().set("content-type", "application/json");
+    response
+}
+
+/// A cached page with a marker its offline indicator reads.
+async fn marked_offline(response: Response, saved_at: f64) -> Result<Response, SwError> {
+    let html = text_of(&response).await?;
+    let marked = offline_page::mark_offline(&html, &format!("{saved_at:.0}"));
+    html_response(&marked, 200)
+}
+
+async fn text_of(response: &Response) -> Result<String, SwError> {
+    let text = resolve(
+        response
+            .text()
+            .map_err(SwError::from_js(code::CACHE_STORAGE))?,
+        code::CACHE_STORAGE,
+    )
+    .await?;
+    Ok(text.as_string().unwrap_or_default())
+}
+
+fn html_response(html: &str, status: u16) -> Result<Response, SwError> {
+    let init = ResponseInit::new();
+    init.set_status(status);
+    let response = Response::new_with_opt_str_and_init(Some(html), &init)
+        .map_err(SwError::from_js(code::CACHE_STORAGE))?;
+    response
+        .headers()
+        .set("content-type", "text/html; charset=utf-8")
+        .map_err(SwError::from_js(code::CACHE_STORAGE))?;
+    Ok(response)
+}
+
+/// The offline page, listing every page saved on this device.
+async fn offline_page(state: &WorkerState) -> Result<Response, SwError> {
+    let template = precache::file(&state.version, OFFLINE_TEMPLATE)
+        .await?
+        .ok_or_else(|| SwError::new(code::CACHE_MISS, OFFLINE_TEMPLATE))?;
+    let template = text_of(&template).await?;
+    let mut pages = Vec::new();
+    for url in keys(PAGES).await? {
+        if let Some(page) = lookup(PAGES, &url).await? {
+            let title =
+                offline_page::title_of(&text_of(&page).await?).unwrap_or_else(|| url.clone());
+            pages.push((precache::path_and_query(&url).to_owned(), title));
+        }
+    }
+    html_response(&offline_page::render(&template, &mut pages), 503)
+}
+
+/// Forgets every page and read of the signed-in user, so the next person
+/// on this device never sees them.
+pub async fn clear_user_data() {
+    for cache in USER_DATA {
+        if let Err(error) = delete_cache(cache).await {
+            web_sys::console::error_1(&JsValue::from(error));
+        }
+    }
+}
+
+async fn expire_images() -> Result<(), SwError> {
+    let cache = open_cache(IMAGES).await?;
+    let mut entries = Vec::new();
+    for url in keys(IMAGES).await? {
+        if let Some(response) = lookup(IMAGES, &url).await? {
+            entries.push((url, cached_at(&response).unwrap_or(0.0)));
+        }
+    }
+    for url in expiration::expired(&entries, now_ms(), expiration::IMAGES) {
+        resolve(cache.delete_with_str(&url), code::CACHE_STORAGE).await?;
+    }
+    Ok(())
+}
+
+/// Re-fetches every saved read so it is fresh for the next offline moment.
+pub async fn refresh_saved_data() -> Result<(), SwError> {
+    for url in keys(crate::caches::DATA).await? {
+        let request =
+            Request::new_with_str(&url).map_err(SwError::from_js(code::NETWORK_FAILED))?;
+        let response = fetch(&request).await?;
+        if crate::store::is_cacheable(&response) {
+            crate::store::put_stamped(crate::caches::DATA, &url, response).await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,72 @@
+//! What the worker knows about itself: its version, whether it is a
+//! development build, and the precache manifest, handed over by the
+//! bootstrap from the script the server generated.
+
+use crate::caches::precache_name;
+use crate::error::{code, SwError};
+use crate::precache::Entry;
+use js_sys::{Array, Reflect};
+use std::cell::RefCell;
+use wasm_bindgen::JsValue;
+
+#[derive(Clone)]
+pub struct WorkerState {
+    pub version: String,
+    /// Development builds replace the previous worker at once.
+    pub dev: bool,
+    pub manifest: Vec<Entry>,
+}
+
+thread_local! {
+    static STATE: RefCell<Option<WorkerState>> = const { RefCell::new(None) };
+}
+
+fn string_field(object: &JsValue, name: &str) -> Result<String, SwError> {
+    Reflect::get(object, &name.into())
+        .ok()
+        .and_then(|value| value.as_string())
+        .ok_or_else(|| SwError::new(code::BAD_CONFIG, format!("missing {name}")))
+}
+
+impl WorkerState {
+    /// Reads `{version, dev, precache: [{url, hash}]}`.
+    pub fn parse(config: &JsValue) -> Result<Self, SwError> {
+        let entries =
+            Reflect::get(config, &"precache".into()).map_err(SwError::from_js(code::BAD_CONFIG))?;
+        let manifest = Array::from(&entries)
+            .iter()
+            .map(|entry| {
+                Ok(Entry {
+                    url: string_field(&entry, "url")?,
+                    hash: string_field(&entry, "hash")?,
+                })
+            })
+            .collect::<Result<Vec<_>, SwError>>()?;
+        Ok(Self {
+            version: string_field(config, "version")?,
+            dev: Reflect::get(config, &"dev".into())
+                .ok()
+                .and_then(|value| value.as_bool())
+                .unwrap_or(false),
+            manifest,
+        })
+    }
+
+    pub fn precache_name(&self) -> String {
+        precache_name(&self.version)
+    }
+
+    pub fn is_precached(&self, path: &str) -> bool {
+        self.manifest.iter().any(|entry| entry.url == path)
+    }
+
+    pub fn set(state: WorkerState) {
+        STATE.with(|current| *current.borrow_mut() = Some(state));
+    }
+
+    pub fn get() -> Result<WorkerState, SwError> {
+        STATE
+            .with(|current| current.borrow().clone())
+            .ok_or_else(|| SwError::new(code::NOT_STARTED, "start() was not called"))
+    }
+}

@@ -1,0 +1,65 @@
+//! Reading and writing runtime caches. Every stored response is stamped
+//! with when it was stored, which expiration and "as of HH:MM" read.
+
+use crate::caches::CACHED_AT_HEADER;
+use crate::error::{code, SwError};
+use crate::scope::{now_ms, open_cache, resolve};
+use wasm_bindgen::JsCast;
+use web_sys::{Headers, Response, ResponseInit, ResponseType};
+
+/// Only complete, same-origin answers are worth keeping.
+pub fn is_cacheable(response: &Response) -> bool {
+    response.status() == 200 && response.type_() == ResponseType::Basic
+}
+
+/// When a cached response was stored, or `None` for a network response.
+pub fn cached_at(response: &Response) -> Option<f64> {
+    response
+        .headers()
+        .get(CACHED_AT_HEADER)
+        .ok()
+        .flatten()
+        .and_then(|value| value.parse().ok())
+}
+
+/// A copy of `response` with `extra` headers added; consumes its body.
+pub fn with_headers(response: &Response, extra: &[(&str, &str)]) -> Result<Response, SwError> {
+    let headers = Headers::new_with_headers(&response.headers())
+        .map_err(SwError::from_js(code::CACHE_STORAGE))?;
+    for (name, value) in extra {
+        headers
+            .set(name, value)
+            .map_err(SwError::from_js(code::CACHE_STORAGE))?;
+    }
+    let init = ResponseInit::new();
+    init.set_status(response.status());
+    init.set_status_text(&response.status_text());
+    init.set_headers(&headers);
+    Response::new_with_opt_readable_stream_and_init(response.body().as_ref(), &init)
+        .map_err(SwError::from_js(code::CACHE_STORAGE))
+}
+
+/// Stores `response` (a clone the caller will not read) under `key`.
+pub async fn put_stamped(cache: &str, key: &str, response: Response) -> Result<(), SwError> {
+    let stamped = with_headers(&response, &[(CACHED_AT_HEADER, &now_ms().to_string())])?;
+    let cache = open_cache(cache).await?;
+    resolve(cache.put_with_str(key, &stamped), code::CACHE_STORAGE).await?;
+    Ok(())
+}
+
+pub async fn lookup(cache: &str, key: &str) -> Result<Option<Response>, SwError> {
+    let cache = open_cache(cache).await?;
+    let found = resolve(cache.match_with_str(key), code::CACHE_STORAGE).await?;
+    Ok(found.dyn_into::<Response>().ok())
+}
+
+/// Every key of a cache, as URLs.
+pub async fn keys(cache: &str) -> Result<Vec<String>, SwError> {
+    let cache = open_cache(cache).await?;
+    let requests = resolve(cache.keys(), code::CACHE_STORAGE).await?;
+    Ok(js_sys::Array::from(&requests)
+        .iter()
+        .filter_map(|request| request.dyn_into::<web_sys::Request>().ok())
+        .map(|request| request.url())
+        .collect())
+}
