@@ -1,17 +1,23 @@
 // Test fixtures: a server per test file, and helpers that act as a person would.
 
 import { test as base, expect, Browser, BrowserContext, Page } from "@playwright/test";
-import { startServer, RunningServer } from "./server";
+import { RunningServer } from "./server";
 
-export const test = base.extend<{}, { server: RunningServer }>({
+/** Tests share one server per file, unless they stop it: those use `ownServer`. */
+export const test = base.extend<{ ownServer: RunningServer }, { server: RunningServer }>({
   server: [
     async ({}, use) => {
-      const server = await startServer();
+      const server = await RunningServer.start();
       await use(server);
-      await server.stop();
+      await server.dispose();
     },
     { scope: "worker" },
   ],
+  ownServer: async ({}, use) => {
+    const server = await RunningServer.start();
+    await use(server);
+    await server.dispose();
+  },
   baseURL: async ({ server }, use) => use(server.url),
 });
 

@@ -11,7 +11,7 @@ use crate::store::{cached_at, keys, lookup};
 use crate::{expiration, offline_page, precache, strategies};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::future_to_promise;
-use web_sys::{FetchEvent, Request, RequestMode, Response, ResponseInit};
+use web_sys::{FetchEvent, Headers, Request, RequestMode, Response, ResponseInit};
 
 /// The static files fallbacks are made of (both in the precache).
 const OFFLINE_TEMPLATE: &str = "/offline.html";
@@ -135,14 +135,22 @@ pub async fn respond(event: FetchEvent, state: &WorkerState) -> Response {
 /// What a request gets when neither the network nor a cache can answer:
 /// the app's own error shape, so pages show "can't reach MOZI".
 fn unreachable_response() -> Response {
-    let init = ResponseInit::new();
-    init.set_status(503);
-    init.set_status_text("Offline");
     let body = r#"{"code":"unreachable","message":"Can't reach MOZI right now. Check your connection and try again."}"#;
-    let response = Response::new_with_opt_str_and_init(Some(body), &init)
-        .unwrap_or_else(|_| Response::error());
-    let _ = response.headers().set("content-type", "application/json");
-    response
+    new_response(body, 503, "application/json").unwrap_or_else(|_| Response::error())
+}
+
+/// A response made here; the content type goes in with the headers,
+/// as a string body would otherwise be served as text/plain.
+fn new_response(body: &str, status: u16, content_type: &str) -> Result<Response, SwError> {
+    let headers = Headers::new().map_err(SwError::from_js(code::CACHE_STORAGE))?;
+    headers
+        .set("content-type", content_type)
+        .map_err(SwError::from_js(code::CACHE_STORAGE))?;
+    let init = ResponseInit::new();
+    init.set_status(status);
+    init.set_headers(&headers);
+    Response::new_with_opt_str_and_init(Some(body), &init)
+        .map_err(SwError::from_js(code::CACHE_STORAGE))
 }
 
 /// A cached page with a marker its offline indicator reads.
@@ -164,15 +172,7 @@ async fn text_of(response: &Response) -> Result<String, SwError> {
 }
 
 fn html_response(html: &str, status: u16) -> Result<Response, SwError> {
-    let init = ResponseInit::new();
-    init.set_status(status);
-    let response = Response::new_with_opt_str_and_init(Some(html), &init)
-        .map_err(SwError::from_js(code::CACHE_STORAGE))?;
-    response
-        .headers()
-        .set("content-type", "text/html; charset=utf-8")
-        .map_err(SwError::from_js(code::CACHE_STORAGE))?;
-    Ok(response)
+    new_response(html, status, "text/html; charset=utf-8")
 }
 
 /// The offline page, listing every page saved on this device.

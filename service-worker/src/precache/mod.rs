@@ -27,8 +27,17 @@ pub struct InstallReport {
 
 pub async fn install(version: &str, manifest: &[Entry]) -> Result<InstallReport, SwError> {
     let current = precache_name(version);
+    let result = fill(&current, manifest).await;
+    if result.is_err() {
+        // A failed install leaves nothing behind; the next attempt starts over.
+        let _ = delete_cache(&current).await;
+    }
+    result
+}
+
+async fn fill(current: &str, manifest: &[Entry]) -> Result<InstallReport, SwError> {
     let stored = stored_entries().await?;
-    let target = open_cache(&current).await?;
+    let target = open_cache(current).await?;
     let mut report = InstallReport {
         downloaded: 0,
         reused: 0,

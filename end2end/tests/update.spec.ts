@@ -1,0 +1,87 @@
+import { test, expect, open } from "../support/fixtures";
+import { RunningServer, builtSite } from "../support/server";
+import { becomeControlled, cacheNames } from "../support/worker";
+import { appendFileSync, cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Page } from "@playwright/test";
+
+const precaches = async (page: Page) =>
+  (await cacheNames(page)).filter((name) => name.startsWith("mozi-precache-"));
+
+/** Asks the browser to check for a new worker; resolves with the new worker's final state. */
+const checkForUpdate = (page: Page) =>
+  page.evaluate(async () => {
+    const registration = await navigator.serviceWorker.getRegistration();
+    if (!registration) throw new Error("no registration");
+    await registration.update();
+    const worker = registration.installing ?? registration.waiting;
+    if (!worker) return "none";
+    if (worker.state === "installed") return "installed";
+    return new Promise<string>((resolve) => {
+      worker.addEventListener("statechange", () => {
+        if (worker.state === "installed" || worker.state === "redundant") resolve(worker.state);
+      });
+    });
+  });
+
+test("an update downloads only the changed file and removes the old version's precache", async ({ browser }) => {
+  const site = mkdtempSync(join(tmpdir(), "mozi-site-"));
+  cpSync(builtSite, site, { recursive: true });
+  const server = await RunningServer.start(site);
+  const context = await browser.newContext({ baseURL: server.url });
+  try {
+    const page = await context.newPage();
+    await open(page, "/");
+    await becomeControlled(page);
+    await open(page, "/my-schedule"); // a runtime cache entry that must survive
+    const [oldPrecache] = await precaches(page);
+    expect(oldPrecache).toBeTruthy();
+
+    // "Rebuild" with one changed precached file, and restart.
+    await server.stop();
+    appendFileSync(join(site, "pkg/mozi.css"), "\n.update-marker { color: red; }\n");
+    const fromLine = server.log.length;
+    await server.restart();
+
+    expect(await checkForUpdate(page)).toBe("installed");
+    const downloaded = new Set(
+      server.requestsSince(fromLine).filter((path) => path !== "/api/current_user"),
+    );
+    expect([...downloaded].sort()).toEqual(["/pkg/mozi.css", "/sw.js"]);
+
+    // Activate it, as the update prompt will.
+    await page.evaluate(async () => {
+      const registration = await navigator.serviceWorker.getRegistration();
+      const changed = new Promise((resolve) =>
+        navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true }),
+      );
+      registration?.waiting?.postMessage({ type: "SKIP_WAITING" });
+      await changed;
+    });
+    await expect.poll(() => precaches(page)).toHaveLength(1);
+    const [newPrecache] = await precaches(page);
+    expect(newPrecache).not.toBe(oldPrecache);
+    expect(await cacheNames(page)).toContain("mozi-pages");
+    const css = await page.evaluate(async (name) => {
+      const response = await (await caches.open(name)).match("/pkg/mozi.css");
+      return response ? response.text() : "";
+    }, newPrecache);
+    expect(css).toContain("update-marker");
+
+    // A broken update (a file that no longer matches its manifest hash)
+    // fails to install and leaves the current version in charge.
+    await server.stop();
+    appendFileSync(join(site, "pkg/mozi.css"), "\n.second-update { color: blue; }\n");
+    await server.restart();
+    appendFileSync(join(site, "pkg/mozi.css"), "\n.changed-after-start { color: green; }\n");
+    expect(await checkForUpdate(page)).toBe("redundant");
+    expect(await precaches(page)).toEqual([newPrecache]);
+    await open(page, "/");
+    await expect(page.getByRole("heading", { name: /Day 1 keynote/ })).toBeVisible();
+  } finally {
+    await context.close();
+    await server.dispose();
+    rmSync(site, { recursive: true, force: true });
+  }
+});
