@@ -71,6 +71,11 @@ uuid_id!(
     /// send is recognised as the same message.
     MessageId
 );
+uuid_id!(
+    /// Names one user action across resends: made on the device when the
+    /// user acts, remembered by the server with the action's result.
+    IdempotencyKey
+);
 
 #[cfg(test)]
 mod tests {

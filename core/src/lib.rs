@@ -6,12 +6,16 @@
 
 mod error;
 mod ids;
+mod mutation;
 mod time;
 mod validate;
 mod views;
 
 pub use error::AppError;
-pub use ids::{ConversationId, MessageId, SessionId, UserId};
+pub use ids::{ConversationId, IdempotencyKey, MessageId, SessionId, UserId};
+pub use mutation::{
+    Applied, BatchResponse, ItemResult, Mutation, MutationBatch, Outcome, QueuedMutation,
+};
 pub use time::{format_clock, format_date, UnixMillis};
 pub use validate::{DisplayName, MessageBody, Password, Username, UsernameList};
 pub use views::*;

@@ -5,6 +5,7 @@
 //! views or an [`AppError`].
 
 mod messaging;
+mod mutations;
 mod schedule;
 mod seed;
 mod users;
@@ -15,6 +16,8 @@ use sqlx::SqlitePool;
 use std::str::FromStr;
 use std::time::Duration;
 
+pub use messaging::PostedMessage;
+pub use mutations::Application;
 pub use users::Credentials;
 
 #[derive(Clone, Debug)]

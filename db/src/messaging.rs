@@ -66,60 +66,8 @@ impl Db {
         others: &[UserView],
         now: UnixMillis,
     ) -> Result<ConversationId, AppError> {
-        let mut members: Vec<UserId> = others
-            .iter()
-            .map(|user| user.id)
-            .filter(|&id| id != creator)
-            .collect();
-        members.dedup();
-        if members.is_empty() {
-            return Err(AppError::invalid(
-                "Add at least one other person to start a conversation.",
-            ));
-        }
         let mut tx = self.pool.begin().await.map_err(internal)?;
-        if let [other] = members.as_slice() {
-            let existing: Option<(String,)> = sqlx::query_as(
-                "SELECT c.id FROM conversations c
-                 JOIN conversation_members a ON a.conversation_id = c.id AND a.user_id = ?
-                 JOIN conversation_members b ON b.conversation_id = c.id AND b.user_id = ?
-                 WHERE (SELECT COUNT(*) FROM conversation_members m
-                        WHERE m.conversation_id = c.id) = 2
-                 LIMIT 1",
-            )
-            .bind(creator.0)
-            .bind(other.0)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(internal)?;
-            if let Some((id,)) = existing {
-                return id.parse().map_err(|_| AppError::Internal);
-            }
-        }
-        let id = ConversationId::new_random();
-        sqlx::query(
-            "INSERT INTO conversations (id, created_by, created_at, last_activity_at)
-             VALUES (?, ?, ?, ?)",
-        )
-        .bind(id.to_string())
-        .bind(creator.0)
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
-        for member in std::iter::once(creator).chain(members) {
-            sqlx::query(
-                "INSERT INTO conversation_members (conversation_id, user_id, last_read_at)
-                 VALUES (?, ?, ?)",
-            )
-            .bind(id.to_string())
-            .bind(member.0)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
-        }
+        let id = start_conversation_in(&mut tx, creator, others, None, now).await?;
         tx.commit().await.map_err(internal)?;
         Ok(id)
     }
@@ -208,59 +156,10 @@ impl Db {
         now: UnixMillis,
     ) -> Result<PostedMessage, AppError> {
         let mut tx = self.pool.begin().await.map_err(internal)?;
-        let members = members_visible_to(&mut tx, author, conversation).await?;
-        let inserted = sqlx::query(
-            "INSERT INTO messages (id, conversation_id, author_id, body, created_at, received_at)
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(id.to_string())
-        .bind(conversation.to_string())
-        .bind(author.0)
-        .bind(body.as_str())
-        .bind(created_at)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
-        let newly_stored = inserted.rows_affected() == 1;
-        if newly_stored {
-            sqlx::query("UPDATE conversations SET last_activity_at = ? WHERE id = ?")
-                .bind(now)
-                .bind(conversation.to_string())
-                .execute(&mut *tx)
-                .await
-                .map_err(internal)?;
-            sqlx::query(
-                "UPDATE conversation_members SET last_read_at = ?
-                 WHERE conversation_id = ? AND user_id = ?",
-            )
-            .bind(now)
-            .bind(conversation.to_string())
-            .bind(author.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
-        }
-        let stored: MessageRow = sqlx::query_as(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.author_id
-             WHERE m.id = ?"
-        ))
-        .bind(id.to_string())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(internal)?;
-        let message = MessageView::try_from(stored)?;
-        if message.author.id != author || message.conversation_id != conversation {
-            return Err(AppError::Conflict(
-                "This message id is already used by another message.".into(),
-            ));
-        }
+        let posted =
+            post_message_in(&mut tx, author, conversation, id, body, created_at, now).await?;
         tx.commit().await.map_err(internal)?;
-        Ok(PostedMessage {
-            message,
-            members: members.into_iter().map(|member| member.id).collect(),
-            newly_stored,
-        })
+        Ok(posted)
     }
 
     /// Marks everything received so far in the conversation as read by `user`.
@@ -285,6 +184,172 @@ impl Db {
         }
         Ok(())
     }
+}
+
+/// Starts a conversation inside the caller's transaction. With `chosen_id`
+/// (made on the device, so queued messages can name the conversation) it is
+/// created under that id; otherwise an existing 1:1 conversation is reused.
+pub(crate) async fn start_conversation_in(
+    conn: &mut SqliteConnection,
+    creator: UserId,
+    others: &[UserView],
+    chosen_id: Option<ConversationId>,
+    now: UnixMillis,
+) -> Result<ConversationId, AppError> {
+    let mut members: Vec<UserId> = others
+        .iter()
+        .map(|user| user.id)
+        .filter(|&id| id != creator)
+        .collect();
+    members.dedup();
+    if members.is_empty() {
+        return Err(AppError::invalid(
+            "Add at least one other person to start a conversation.",
+        ));
+    }
+    if let Some(id) = chosen_id {
+        return create_under_device_id(conn, creator, &members, id, now).await;
+    }
+    if let [other] = members.as_slice() {
+        let existing: Option<(String,)> = sqlx::query_as(
+            "SELECT c.id FROM conversations c
+             JOIN conversation_members a ON a.conversation_id = c.id AND a.user_id = ?
+             JOIN conversation_members b ON b.conversation_id = c.id AND b.user_id = ?
+             WHERE (SELECT COUNT(*) FROM conversation_members m
+                    WHERE m.conversation_id = c.id) = 2
+             LIMIT 1",
+        )
+        .bind(creator.0)
+        .bind(other.0)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(internal)?;
+        if let Some((id,)) = existing {
+            return id.parse().map_err(|_| AppError::Internal);
+        }
+    }
+    insert_conversation(conn, creator, &members, ConversationId::new_random(), now).await
+}
+
+/// Creating under a device-made id again is harmless for its creator; an id
+/// already taken by someone else's conversation is a conflict.
+async fn create_under_device_id(
+    conn: &mut SqliteConnection,
+    creator: UserId,
+    members: &[UserId],
+    id: ConversationId,
+    now: UnixMillis,
+) -> Result<ConversationId, AppError> {
+    let existing: Option<(i64,)> =
+        sqlx::query_as("SELECT created_by FROM conversations WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(internal)?;
+    match existing {
+        Some((owner,)) if owner == creator.0 => Ok(id),
+        Some(_) => Err(AppError::Conflict(
+            "This conversation id is already used.".into(),
+        )),
+        None => insert_conversation(conn, creator, members, id, now).await,
+    }
+}
+
+async fn insert_conversation(
+    conn: &mut SqliteConnection,
+    creator: UserId,
+    members: &[UserId],
+    id: ConversationId,
+    now: UnixMillis,
+) -> Result<ConversationId, AppError> {
+    sqlx::query(
+        "INSERT INTO conversations (id, created_by, created_at, last_activity_at)
+         VALUES (?, ?, ?, ?)",
+    )
+    .bind(id.to_string())
+    .bind(creator.0)
+    .bind(now)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(internal)?;
+    for member in std::iter::once(creator).chain(members.iter().copied()) {
+        sqlx::query(
+            "INSERT INTO conversation_members (conversation_id, user_id, last_read_at)
+             VALUES (?, ?, ?)",
+        )
+        .bind(id.to_string())
+        .bind(member.0)
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map_err(internal)?;
+    }
+    Ok(id)
+}
+
+/// Stores a message inside the caller's transaction; see [`Db::post_message`].
+pub(crate) async fn post_message_in(
+    conn: &mut SqliteConnection,
+    author: UserId,
+    conversation: ConversationId,
+    id: MessageId,
+    body: &MessageBody,
+    created_at: UnixMillis,
+    now: UnixMillis,
+) -> Result<PostedMessage, AppError> {
+    let members = members_visible_to(conn, author, conversation).await?;
+    let inserted = sqlx::query(
+        "INSERT INTO messages (id, conversation_id, author_id, body, created_at, received_at)
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(id.to_string())
+    .bind(conversation.to_string())
+    .bind(author.0)
+    .bind(body.as_str())
+    .bind(created_at)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(internal)?;
+    let newly_stored = inserted.rows_affected() == 1;
+    if newly_stored {
+        sqlx::query("UPDATE conversations SET last_activity_at = ? WHERE id = ?")
+            .bind(now)
+            .bind(conversation.to_string())
+            .execute(&mut *conn)
+            .await
+            .map_err(internal)?;
+        sqlx::query(
+            "UPDATE conversation_members SET last_read_at = ?
+             WHERE conversation_id = ? AND user_id = ?",
+        )
+        .bind(now)
+        .bind(conversation.to_string())
+        .bind(author.0)
+        .execute(&mut *conn)
+        .await
+        .map_err(internal)?;
+    }
+    let stored: MessageRow = sqlx::query_as(&format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.author_id
+         WHERE m.id = ?"
+    ))
+    .bind(id.to_string())
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(internal)?;
+    let message = MessageView::try_from(stored)?;
+    if message.author.id != author || message.conversation_id != conversation {
+        return Err(AppError::Conflict(
+            "This message id is already used by another message.".into(),
+        ));
+    }
+    Ok(PostedMessage {
+        message,
+        members: members.into_iter().map(|member| member.id).collect(),
+        newly_stored,
+    })
 }
 
 /// The members of a conversation, or "not found" when `viewer` is not one of

@@ -3,6 +3,7 @@ use mozi_core::{
     speaker_photo_url, AppError, ConferenceDay, Schedule, SessionDetail, SessionId, SessionSummary,
     Speaker, UnixMillis, UserId,
 };
+use sqlx::SqliteConnection;
 
 const CONFERENCE_NAME: &str = "MOZI Conf 2026";
 
@@ -161,33 +162,45 @@ impl Db {
         bookmarked: bool,
         now: UnixMillis,
     ) -> Result<bool, AppError> {
-        let (exists,): (bool,) =
-            sqlx::query_as("SELECT EXISTS (SELECT 1 FROM conference_sessions WHERE id = ?)")
-                .bind(session.0)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(internal)?;
-        if !exists {
-            return Err(AppError::not_found(format!(
-                "There is no session {session}."
-            )));
-        }
-        let query = if bookmarked {
-            sqlx::query(
-                "INSERT INTO bookmarks (user_id, session_id, created_at) VALUES (?, ?, ?)
-                 ON CONFLICT DO NOTHING",
-            )
+        let mut conn = self.pool.acquire().await.map_err(internal)?;
+        set_bookmark_in(&mut conn, user, session, bookmarked, now).await
+    }
+}
+
+/// [`Db::set_bookmark`] inside the caller's transaction.
+pub(crate) async fn set_bookmark_in(
+    conn: &mut SqliteConnection,
+    user: UserId,
+    session: SessionId,
+    bookmarked: bool,
+    now: UnixMillis,
+) -> Result<bool, AppError> {
+    let (exists,): (bool,) =
+        sqlx::query_as("SELECT EXISTS (SELECT 1 FROM conference_sessions WHERE id = ?)")
+            .bind(session.0)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(internal)?;
+    if !exists {
+        return Err(AppError::not_found(format!(
+            "There is no session {session}."
+        )));
+    }
+    let query = if bookmarked {
+        sqlx::query(
+            "INSERT INTO bookmarks (user_id, session_id, created_at) VALUES (?, ?, ?)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(user.0)
+        .bind(session.0)
+        .bind(now)
+    } else {
+        sqlx::query("DELETE FROM bookmarks WHERE user_id = ? AND session_id = ?")
             .bind(user.0)
             .bind(session.0)
-            .bind(now)
-        } else {
-            sqlx::query("DELETE FROM bookmarks WHERE user_id = ? AND session_id = ?")
-                .bind(user.0)
-                .bind(session.0)
-        };
-        query.execute(&self.pool).await.map_err(internal)?;
-        Ok(bookmarked)
-    }
+    };
+    query.execute(&mut *conn).await.map_err(internal)?;
+    Ok(bookmarked)
 }
 
 #[cfg(test)]

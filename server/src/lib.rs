@@ -4,12 +4,14 @@
 mod config;
 mod error_status;
 mod events;
+mod mutations;
 mod service_worker;
 mod sign_in_gate;
 mod speaker_photos;
 
 use app::backend::{AppState, LiveHub};
 use app::{shell, App};
+use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 use axum::Router;
 use leptos::prelude::LeptosOptions;
@@ -29,8 +31,9 @@ use tracing::Level;
 
 pub use config::Config;
 
-/// The largest request body accepted. A 4,000-character message is at most
-/// 16 KB of UTF-8, a little more once form-encoded.
+/// The largest request body accepted, but for mutation batches. A
+/// 4,000-character message is at most 16 KB of UTF-8, a little more once
+/// form-encoded.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// How long a session lasts without being used.
@@ -82,7 +85,10 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
     let routes = generate_route_list(App);
     let router = Router::new()
         .route("/api/events", axum::routing::get(events::stream))
-        .route("/sw.js", axum::routing::get(move || worker.clone().serve()))
+        .route(
+            "/sw.js",
+            axum::routing::get(move |headers: HeaderMap| worker.clone().serve(headers)),
+        )
         .route(
             "/images/speakers/{file}",
             axum::routing::get(speaker_photos::photo),
@@ -91,6 +97,13 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // Added after the general limit, so only its own, larger one applies.
+        .route(
+            "/api/mutations",
+            axum::routing::post(mutations::apply_batch)
+                .layer(RequestBodyLimitLayer::new(mutations::MAX_BATCH_BYTES)),
+        )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state)
         .layer(axum::middleware::from_fn(
@@ -98,7 +111,6 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
         ))
         .layer(axum::middleware::from_fn(sign_in_gate::redirect_signed_out))
         .layer(sessions)
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
         // One INFO line per request with its path and status: the request
         // log operators (and the update tests) read.
@@ -136,11 +148,11 @@ impl WorkerSource {
         Ok(Self::Fixed(Arc::new(script)))
     }
 
-    async fn serve(self) -> axum::response::Response {
+    async fn serve(self, request: HeaderMap) -> axum::response::Response {
         match self {
-            Self::Fixed(script) => service_worker::response(&script).into_response(),
+            Self::Fixed(script) => service_worker::response(&script, &request),
             Self::PerRequest(site_root) => match service_worker::assemble(&site_root, true) {
-                Ok(script) => service_worker::response(&script).into_response(),
+                Ok(script) => service_worker::response(&script, &request),
                 Err(error) => {
                     tracing::error!(%error, "could not assemble the service worker");
                     AppError::Internal.into_response()

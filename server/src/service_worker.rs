@@ -7,8 +7,8 @@
 //! the script's bytes change whenever any precached file does, which is what
 //! makes the browser install an update.
 
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -114,15 +114,28 @@ pub fn assemble(site_root: &Path, dev: bool) -> std::io::Result<WorkerScript> {
     Ok(WorkerScript { version, source })
 }
 
-/// The script as a response the browser always revalidates.
-pub fn response(script: &WorkerScript) -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        script.source.clone(),
-    )
+/// The script as a response the browser always revalidates. Browsers check
+/// for a new worker after navigations; the version as ETag turns those
+/// checks into a bodiless 304 while nothing changed.
+pub fn response(script: &WorkerScript, request: &HeaderMap) -> Response {
+    let etag = format!("\"{}\"", script.version);
+    let headers = [
+        (
+            header::CONTENT_TYPE,
+            "text/javascript; charset=utf-8".to_owned(),
+        ),
+        (header::CACHE_CONTROL, "no-cache".to_owned()),
+        (header::ETAG, etag.clone()),
+    ];
+    let unchanged = request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|tags| tags.split(',').any(|tag| tag.trim() == etag));
+    if unchanged {
+        (StatusCode::NOT_MODIFIED, headers).into_response()
+    } else {
+        (headers, script.source.clone()).into_response()
+    }
 }
 
 #[cfg(test)]
@@ -167,6 +180,24 @@ mod tests {
             .collect();
         assert_eq!(changed, ["/pkg/mozi.css"]);
         assert_eq!(assemble(dir.path(), false).unwrap().source, after.source);
+    }
+
+    #[test]
+    fn an_unchanged_script_is_answered_not_modified() {
+        let dir = site();
+        let script = assemble(dir.path(), false).unwrap();
+        let first = response(&script, &HeaderMap::new());
+        assert_eq!(first.status(), StatusCode::OK);
+        let etag = first.headers()[header::ETAG].clone();
+        let mut revalidation = HeaderMap::new();
+        revalidation.insert(header::IF_NONE_MATCH, etag);
+        assert_eq!(
+            response(&script, &revalidation).status(),
+            StatusCode::NOT_MODIFIED
+        );
+        std::fs::write(dir.path().join("pkg/mozi.css"), "body{color:blue}").unwrap();
+        let changed = assemble(dir.path(), false).unwrap();
+        assert_eq!(response(&changed, &revalidation).status(), StatusCode::OK);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod live;
+mod outbox;
 mod privacy;
 mod support;
 mod validation;

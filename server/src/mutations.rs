@@ -1,0 +1,57 @@
+//! `POST /api/mutations`: a batch of queued mutations from a device, applied
+//! in order, each exactly once under its idempotency key, answered per item.
+//!
+//! The whole batch is refused (and nothing applied) when it cannot be read,
+//! is too large, or nobody is signed in: then every item stays queued on the
+//! device. Otherwise each item gets its own status: 200 applied (now or
+//! earlier), or the 4xx saying why not.
+
+use app::backend::{now_millis, signed_in_user, AppState};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::State;
+use axum::Json;
+use mozi_core::{AppError, BatchResponse, LiveEvent, MutationBatch};
+use tower_sessions::Session;
+
+/// 100 messages of 4,000 four-byte characters, JSON-escaped, with room to spare.
+pub const MAX_BATCH_BYTES: usize = 2 * 1024 * 1024;
+
+pub async fn apply_batch(
+    State(state): State<AppState>,
+    session: Session,
+    batch: Result<Json<MutationBatch>, JsonRejection>,
+) -> Result<Json<BatchResponse>, AppError> {
+    let user = signed_in_user(&session)
+        .await?
+        .ok_or_else(AppError::sign_in_required)?;
+    let Json(batch) = batch.map_err(|rejection| {
+        AppError::BadRequest(format!(
+            "The batch could not be read: {}",
+            rejection.body_text()
+        ))
+    })?;
+    if batch.items.is_empty() || batch.items.len() > MutationBatch::MAX_ITEMS {
+        return Err(AppError::invalid(format!(
+            "A batch has 1 to {} mutations; this one has {}.",
+            MutationBatch::MAX_ITEMS,
+            batch.items.len()
+        )));
+    }
+    let mut results = Vec::with_capacity(batch.items.len());
+    for item in batch.items {
+        let application = state
+            .db
+            .apply(user, item.key, &item.mutation, now_millis())
+            .await?;
+        if let Some(posted) = application.new_message {
+            state.live.publish(
+                posted.members,
+                LiveEvent::Message {
+                    message: posted.message,
+                },
+            );
+        }
+        results.push(application.result);
+    }
+    Ok(Json(BatchResponse { results }))
+}
