@@ -41,15 +41,7 @@ const RUNS = Number(process.env.SW_BENCH_RUNS ?? 15);
 // step's first byte.)
 const SETTLE_MS = Number(process.env.SW_BENCH_SETTLE_MS ?? 1000);
 const WATCHDOG_MS = 6 * 60_000;
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+const CHROMIUM_ARGS = JSON.parse(readFileSync(join(repo, "end2end/chromium-flags.json"), "utf8"));
 
 class SetupError extends Error {}
 

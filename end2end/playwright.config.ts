@@ -1,16 +1,10 @@
 import { defineConfig } from "@playwright/test";
+import flags from "./chromium-flags.json";
 
-// Debian's Chromium, never a downloaded browser. The flags keep it from
-// calling out to Google's services, which this network refuses.
-export const chromiumFlags = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+// Debian's Chromium, never a downloaded browser. The flags (shared with the
+// benchmarks) keep it from calling out to Google's services, which this
+// network refuses.
+export const chromiumFlags: string[] = flags;
 
 export default defineConfig({
   testDir: "./tests",

@@ -15,9 +15,19 @@
 let instantiation = null;
 let started = null;
 
+function decodeBase64(text) {
+  // Native decoding where the browser has it: a per-byte callback costs
+  // milliseconds of every cold start.
+  if (Uint8Array.fromBase64) return Uint8Array.fromBase64(text);
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
 function rust() {
   if (!instantiation) {
-    const bytes = Uint8Array.from(atob(self.__MOZI_WASM), (c) => c.charCodeAt(0));
+    const bytes = decodeBase64(self.__MOZI_WASM);
     instantiation = wasm_bindgen({ module_or_path: bytes })
       .then(() => {
         wasm_bindgen.start(self.__MOZI);

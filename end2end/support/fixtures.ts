@@ -62,3 +62,16 @@ export function watchErrors(page: Page): string[] {
   page.on("pageerror", (error) => errors.push(error.message));
   return errors;
 }
+
+/** Starts a conversation from the Messages page and sends its first message; returns the thread's path. */
+export async function startConversation(page: Page, usernames: string, firstMessage: string) {
+  await open(page, "/messages");
+  await page.getByRole("textbox", { name: "Usernames" }).fill(usernames);
+  await page.getByRole("button", { name: "Start conversation" }).click();
+  await expect(page).toHaveURL(/\/messages\/[0-9a-f-]{36}$/);
+  const thread = new URL(page.url()).pathname;
+  await page.getByRole("textbox", { name: "Message" }).fill(firstMessage);
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(page.getByRole("list", { name: "Messages" })).toContainText(firstMessage);
+  return thread;
+}

@@ -1,4 +1,4 @@
-import { test, expect, open, signUp, uniqueName, waitForHydration } from "../support/fixtures";
+import { test, expect, open, signUp, startConversation, uniqueName, waitForHydration } from "../support/fixtures";
 import { becomeControlled, stopAllWorkers, savedPages } from "../support/worker";
 import type { RunningServer } from "../support/server";
 import { chromium, type BrowserContext } from "@playwright/test";
@@ -37,14 +37,7 @@ for (const outage of ["server stopped", "browser offline"] as Outage[]) {
     await expect(card.getByRole("button", { name: "Remove from My schedule" })).toBeVisible();
     await open(page, "/my-schedule");
     await expect(page.getByRole("heading", { name: bookmarked })).toBeVisible();
-    await open(page, "/messages");
-    await page.getByRole("textbox", { name: "Usernames" }).fill(bobName);
-    await page.getByRole("button", { name: "Start conversation" }).click();
-    await expect(page).toHaveURL(/\/messages\/[0-9a-f-]{36}$/);
-    const thread = new URL(page.url()).pathname;
-    await page.getByRole("textbox", { name: "Message" }).fill("See you offline");
-    await page.getByRole("button", { name: "Send" }).click();
-    await expect(page.getByRole("list", { name: "Messages" })).toContainText("See you offline");
+    const thread = await startConversation(page, bobName, "See you offline");
     await open(page, thread);
     await open(page, "/");
     await expect.poll(() => savedPages(page)).toEqual(expect.arrayContaining(["/", "/my-schedule", thread]));
@@ -102,14 +95,7 @@ test("a signed-out user's pages never show to the next user", async ({ browser, 
   await becomeControlled(page);
   await page.locator(".session-card").first().getByRole("button", { name: "Add to My schedule" }).click();
   await open(page, "/my-schedule");
-  await open(page, "/messages");
-  await page.getByRole("textbox", { name: "Usernames" }).fill(bobName);
-  await page.getByRole("button", { name: "Start conversation" }).click();
-  await expect(page).toHaveURL(/\/messages\/[0-9a-f-]{36}$/);
-  const thread = new URL(page.url()).pathname;
-  await page.getByRole("textbox", { name: "Message" }).fill("Ada's secret");
-  await page.getByRole("button", { name: "Send" }).click();
-  await expect(page.getByRole("list", { name: "Messages" })).toContainText("Ada's secret");
+  const thread = await startConversation(page, bobName, "Ada's secret");
   await open(page, thread);
   await expect.poll(() => savedPages(page)).toEqual(expect.arrayContaining(["/my-schedule", thread]));
 
