@@ -1,0 +1,21 @@
+//! The rules of MOZI's outbox, the queue of every change a user makes,
+//! kept on the device until the server has acknowledged it.
+//!
+//! This crate holds what must be right for nothing to be lost or applied
+//! twice, as pure functions over records: which records to send next
+//! ([`next_batch`]: in order within each scope), what an answer means for a
+//! record ([`decide`]: removed only on acknowledgement), which new mutation
+//! cancels a queued one ([`collapse`]), and when a record expires. The
+//! IndexedDB store and the replayer in page and worker apply these rules.
+
+mod analytics;
+mod batch;
+mod collapse;
+mod policy;
+mod record;
+
+pub use analytics::{replayable_views, PageView, ReplayedView, VIEW_MAX_AGE_MS};
+pub use batch::next_batch;
+pub use collapse::{collapse, Collapse};
+pub use policy::{backoff_ms, decide, expire, Answer, Decision, DEFAULT_TTL_MS};
+pub use record::{FailReason, ItemState, OutboxRecord, Scope, SCHEMA_VERSION};
