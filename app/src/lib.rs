@@ -9,7 +9,7 @@ mod live;
 mod pwa;
 mod routes;
 
-use components::{OfflineIndicator, SiteHeader};
+use components::{OfflineIndicator, SiteHeader, UpdateToast, VersionFooter};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -63,6 +63,7 @@ pub fn App() -> impl IntoView {
             <a class="skip-link" href="#main">"Skip to content"</a>
             <SiteHeader/>
             <OfflineIndicator/>
+            <UpdateToast/>
             <main id="main" tabindex="-1">
                 // Async rendering waits for a page's data before sending it, so an
                 // error (404 for an unknown session) sets the response status and
@@ -77,6 +78,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup") view=routes::SignUpPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
+            <VersionFooter/>
         </Router>
     }
 }

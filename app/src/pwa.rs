@@ -1,41 +1,90 @@
-//! The page's side of the service worker: registering it after load, and
-//! the connectivity it reports, for the "Offline" indicator.
+//! The page's side of the service worker: registering it after load, the
+//! connectivity it reports (for the "Offline" indicator), the running
+//! version, and the update prompt.
+//!
+//! Updates: the browser checks for a new worker on load, and the page asks
+//! again when the tab becomes visible and every hour while it is open
+//! (never while offline). A new worker installed while an older one
+//! controls the page waits; every open tab then shows "New version
+//! available". "Reload" tells the newest waiting worker to take over, and
+//! each tab reloads exactly once when it does. A first install (no
+//! controller yet) shows nothing and reloads nothing.
 
 use leptos::prelude::*;
 
-/// `Some(saved_at_ms)` while what the page shows came from the device's
-/// copy because the network failed; `None` when online.
 #[derive(Clone, Copy)]
-pub struct Connectivity {
+pub struct WorkerStatus {
+    /// `Some(saved_at_ms)` while what the page shows came from the device's
+    /// copy because the network failed; `None` when online.
     pub offline_since: RwSignal<Option<f64>>,
+    /// A newer version is installed and waiting.
+    pub update_waiting: RwSignal<bool>,
+    /// The version of the worker controlling this page.
+    pub version: RwSignal<Option<String>>,
 }
 
-pub fn use_connectivity() -> Connectivity {
-    expect_context::<Connectivity>()
+pub fn use_worker_status() -> WorkerStatus {
+    expect_context::<WorkerStatus>()
 }
 
 pub fn provide_pwa() {
-    let connectivity = Connectivity {
+    let status = WorkerStatus {
         offline_since: RwSignal::new(None),
+        update_waiting: RwSignal::new(false),
+        version: RwSignal::new(None),
     };
-    provide_context(connectivity);
+    provide_context(status);
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| browser::start(connectivity));
+    Effect::new(move |_| browser::start(status));
+}
+
+/// Asks the waiting worker to take over; the tabs reload when it has.
+pub fn apply_update() {
+    #[cfg(feature = "hydrate")]
+    browser::apply_update();
 }
 
 #[cfg(feature = "hydrate")]
 mod browser {
-    use super::Connectivity;
+    use super::WorkerStatus;
+    use js_sys::{Object, Reflect};
     use leptos::prelude::*;
+    use std::cell::Cell;
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::{JsCast, JsValue};
-    use web_sys::MessageEvent;
+    use wasm_bindgen_futures::JsFuture;
+    use web_sys::{MessageEvent, ServiceWorker, ServiceWorkerRegistration, ServiceWorkerState};
 
     /// The worker marks a page it served from its cache with this meta tag.
     const OFFLINE_MARKER: &str = "meta[name=mozi-offline]";
     const WORKER_URL: &str = "/sw.js";
+    const HOURLY_CHECK_MS: i32 = 60 * 60 * 1000;
 
-    pub fn start(connectivity: Connectivity) {
+    thread_local! {
+        /// Set once the page starts reloading into a new version.
+        static RELOADING: Cell<bool> = const { Cell::new(false) };
+    }
+
+    fn field(object: &JsValue, name: &str) -> Option<JsValue> {
+        Reflect::get(object, &JsValue::from_str(name)).ok()
+    }
+
+    fn message(kind: &str) -> JsValue {
+        let object = Object::new();
+        // Setting a property on a fresh plain object cannot fail.
+        let _ = Reflect::set(&object, &"type".into(), &kind.into());
+        object.into()
+    }
+
+    /// Keeps a closure for the page's lifetime, as its listener must.
+    fn listen(target: &web_sys::EventTarget, event: &str, handler: impl FnMut() + 'static) {
+        let closure = Closure::<dyn FnMut()>::new(handler);
+        // Adding a listener to a live target cannot fail.
+        let _ = target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+        closure.forget();
+    }
+
+    pub fn start(status: WorkerStatus) {
         if let Some(saved_at) = document()
             .query_selector(OFFLINE_MARKER)
             .ok()
@@ -43,43 +92,130 @@ mod browser {
             .and_then(|meta| meta.get_attribute("content"))
             .and_then(|content| content.parse::<f64>().ok())
         {
-            connectivity.offline_since.set(Some(saved_at));
+            status.offline_since.set(Some(saved_at));
         }
         let container = window().navigator().service_worker();
         let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
             let data = event.data();
-            let field = |name: &str| js_sys::Reflect::get(&data, &JsValue::from_str(name)).ok();
-            if field("type").and_then(|kind| kind.as_string()).as_deref() != Some("CONNECTIVITY") {
-                return;
+            match field(&data, "type")
+                .and_then(|kind| kind.as_string())
+                .as_deref()
+            {
+                Some("CONNECTIVITY") => {
+                    let online = field(&data, "online")
+                        .and_then(|v| v.as_bool())
+                        .unwrap_or(true);
+                    let saved_at = field(&data, "savedAt").and_then(|at| at.as_f64());
+                    status
+                        .offline_since
+                        .set(if online { None } else { saved_at });
+                }
+                Some("VERSION") => {
+                    status
+                        .version
+                        .set(field(&data, "version").and_then(|v| v.as_string()));
+                }
+                _ => {}
             }
-            let online = field("online")
-                .and_then(|online| online.as_bool())
-                .unwrap_or(true);
-            let saved_at = field("savedAt").and_then(|at| at.as_f64());
-            connectivity
-                .offline_since
-                .set(if online { None } else { saved_at });
         });
         container.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        // The listener lives as long as the page.
         on_message.forget();
+
+        // Only a page that already had a worker reloads when a new one takes
+        // over: a first install must not reload anything.
+        let had_controller = container.controller().is_some();
+        ask_version(container.controller());
+        listen(&container, "controllerchange", move || {
+            if had_controller && !RELOADING.with(|reloading| reloading.replace(true)) {
+                let _ = window().location().reload();
+            }
+        });
 
         // Registering after load keeps the worker's install from competing
         // with the page's own first downloads.
         if document().ready_state() == "complete" {
-            register();
+            register(status);
         } else {
-            let on_load = Closure::once_into_js(register);
-            // Adding a listener to the window cannot fail.
-            let _ = window().add_event_listener_with_callback("load", on_load.unchecked_ref());
+            let mut once = Some(move || register(status));
+            listen(&window(), "load", move || {
+                if let Some(register) = once.take() {
+                    register();
+                }
+            });
         }
     }
 
-    fn register() {
+    fn ask_version(controller: Option<ServiceWorker>) {
+        if let Some(controller) = controller {
+            let _ = controller.post_message(&message("GET_VERSION"));
+        }
+    }
+
+    fn register(status: WorkerStatus) {
         let registration = window().navigator().service_worker().register(WORKER_URL);
         leptos::task::spawn_local(async move {
-            if let Err(error) = wasm_bindgen_futures::JsFuture::from(registration).await {
-                leptos::logging::warn!("the service worker could not be registered: {error:?}");
+            match JsFuture::from(registration).await {
+                Ok(registration) => watch_updates(registration.unchecked_into(), status),
+                Err(error) => {
+                    leptos::logging::warn!("the service worker could not be registered: {error:?}")
+                }
+            }
+        });
+    }
+
+    fn watch_updates(registration: ServiceWorkerRegistration, status: WorkerStatus) {
+        let has_controller = || window().navigator().service_worker().controller().is_some();
+        if registration.waiting().is_some() && has_controller() {
+            status.update_waiting.set(true);
+        }
+        let watched = registration.clone();
+        listen(&registration, "updatefound", move || {
+            let Some(installing) = watched.installing() else {
+                return;
+            };
+            let worker = installing.clone();
+            listen(&installing, "statechange", move || {
+                if worker.state() == ServiceWorkerState::Installed && has_controller() {
+                    status.update_waiting.set(true);
+                }
+            });
+        });
+
+        let check = registration.clone();
+        let check_for_update = move || {
+            // Offline, a check can only fail.
+            if window().navigator().on_line() {
+                let _ = check.update();
+            }
+        };
+        let on_visible = check_for_update.clone();
+        listen(&document(), "visibilitychange", move || {
+            if document().visibility_state() == web_sys::VisibilityState::Visible {
+                on_visible();
+            }
+        });
+        let hourly = Closure::<dyn FnMut()>::new(check_for_update);
+        let _ = window().set_interval_with_callback_and_timeout_and_arguments_0(
+            hourly.as_ref().unchecked_ref(),
+            HOURLY_CHECK_MS,
+        );
+        hourly.forget();
+    }
+
+    pub fn apply_update() {
+        leptos::task::spawn_local(async {
+            let container = window().navigator().service_worker();
+            let Ok(ready) = container.ready() else {
+                return;
+            };
+            let Ok(registration) = JsFuture::from(ready).await else {
+                return;
+            };
+            let registration: ServiceWorkerRegistration = registration.unchecked_into();
+            // The newest waiting worker, even if another update arrived
+            // while the prompt was shown.
+            if let Some(waiting) = registration.waiting() {
+                let _ = waiting.post_message(&message("SKIP_WAITING"));
             }
         });
     }

@@ -11,5 +11,5 @@ pub use auth::{provide_auth, use_auth, Auth};
 pub use bookmark::BookmarkButton;
 pub use error::{ErrorNotice, Loading};
 pub use header::SiteHeader;
-pub use offline::OfflineIndicator;
+pub use offline::{OfflineIndicator, UpdateToast, VersionFooter};
 pub use session_card::SessionCard;

@@ -1,18 +1,56 @@
-use crate::pwa::use_connectivity;
+use crate::pwa::{apply_update, use_worker_status};
 use leptos::prelude::*;
 
 /// Says so while the page shows the device's copy instead of the network's.
 #[component]
 pub fn OfflineIndicator() -> impl IntoView {
-    let connectivity = use_connectivity();
+    let status = use_worker_status();
     move || {
-        connectivity.offline_since.get().map(|saved_at| {
+        status.offline_since.get().map(|saved_at| {
             view! {
                 <p class="offline-indicator" role="status">
                     "Offline · showing what was saved at " {local_clock(saved_at)}
                 </p>
             }
         })
+    }
+}
+
+/// "New version available" with a button that moves every tab to it.
+#[component]
+pub fn UpdateToast() -> impl IntoView {
+    let status = use_worker_status();
+    let pending = RwSignal::new(false);
+    move || {
+        status.update_waiting.get().then(|| {
+            view! {
+                <div class="update-toast" role="status">
+                    <span>"New version available"</span>
+                    <button
+                        type="button"
+                        aria-busy=move || pending.get().to_string()
+                        on:click=move |_| {
+                            pending.set(true);
+                            apply_update();
+                        }
+                    >
+                        "Reload"
+                    </button>
+                </div>
+            }
+        })
+    }
+}
+
+/// The running version, for people and tests to tell which one this is.
+#[component]
+pub fn VersionFooter() -> impl IntoView {
+    let status = use_worker_status();
+    view! {
+        <footer class="site-footer">
+            "MOZI"
+            {move || status.version.get().map(|version| view! { " · version " <code class="version">{version}</code> })}
+        </footer>
     }
 }
 
