@@ -5,6 +5,7 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;
 mod components;
+mod drafts;
 mod live;
 mod pwa;
 mod routes;

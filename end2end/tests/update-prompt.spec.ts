@@ -1,4 +1,4 @@
-import { test, expect, open } from "../support/fixtures";
+import { test, expect, open, signUp, startConversation, uniqueName } from "../support/fixtures";
 import { RunningServer, builtSite } from "../support/server";
 import { becomeControlled } from "../support/worker";
 import { appendFileSync, cpSync, mkdtempSync, rmSync } from "node:fs";
@@ -39,14 +39,19 @@ test("every tab offers the new version and moves to it with exactly one reload",
   const site = mkdtempSync(join(tmpdir(), "mozi-site-"));
   cpSync(builtSite, site, { recursive: true });
   const server = await RunningServer.start(site);
-  const context = await browser.newContext({ baseURL: server.url });
+  const bobName = uniqueName("bob");
+  await (await signUp(browser, server.url, bobName)).context.close();
+  const { context, page: first } = await signUp(browser, server.url, uniqueName("ada"));
   try {
     const v1 = await servedVersion(server);
-    const first = await context.newPage();
     await open(first, "/");
     await becomeControlled(first);
+    // The second tab holds a half-written message through the update.
     const second = await context.newPage();
-    await open(second, "/my-schedule");
+    const thread = await startConversation(second, bobName, "Hello");
+    await open(second, thread);
+    const composer = second.getByRole("textbox", { name: "Message" });
+    await composer.fill("half-written, not sent");
     const toast = (page: Page) => page.getByRole("status").filter({ hasText: "New version available" });
     for (const page of [first, second]) {
       await expect(page.locator(".version")).toHaveText(v1);
@@ -61,6 +66,8 @@ test("every tab offers the new version and moves to it with exactly one reload",
     const navigations = [countNavigations(first), countNavigations(second)];
     await toast(first).getByRole("button", { name: "Reload" }).click();
     for (const page of [first, second]) await expect(page.locator(".version")).toHaveText(v2);
+    await expect(composer).toHaveValue("half-written, not sent");
+    await expect(second.getByRole("list", { name: "Messages" }).getByRole("listitem")).toHaveCount(1);
     await expect(toast(first)).toHaveCount(0);
     await expect(toast(second)).toHaveCount(0);
     expect(navigations.map((count) => count.value)).toEqual([1, 1]);

@@ -1,4 +1,4 @@
-import { test, expect, open } from "../support/fixtures";
+import { test, expect, open, waitForHydration } from "../support/fixtures";
 import { RunningServer, builtSite } from "../support/server";
 import { becomeControlled, cacheNames } from "../support/worker";
 import { appendFileSync, cpSync, mkdtempSync, rmSync } from "node:fs";
@@ -50,15 +50,19 @@ test("an update downloads only the changed file and removes the old version's pr
     );
     expect([...downloaded].sort()).toEqual(["/pkg/mozi.css", "/sw.js"]);
 
-    // Activate it, as the update prompt will.
-    await page.evaluate(async () => {
-      const registration = await navigator.serviceWorker.getRegistration();
-      const changed = new Promise((resolve) =>
-        navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true }),
-      );
-      registration?.waiting?.postMessage({ type: "SKIP_WAITING" });
-      await changed;
-    });
+    // Activate it, as the update prompt does; the page reloads into it.
+    const reloaded = page.waitForEvent("load");
+    await page
+      .evaluate(async () => {
+        const registration = await navigator.serviceWorker.getRegistration();
+        registration?.waiting?.postMessage({ type: "SKIP_WAITING" });
+      })
+      // The reload it causes may end this very evaluation; that is the point.
+      .catch((error: Error) => {
+        if (!error.message.includes("Execution context was destroyed")) throw error;
+      });
+    await reloaded;
+    await waitForHydration(page);
     await expect.poll(() => precaches(page)).toHaveLength(1);
     const [newPrecache] = await precaches(page);
     expect(newPrecache).not.toBe(oldPrecache);

@@ -1,5 +1,6 @@
 use crate::api::messaging::{get_thread, mark_read, SendMessage};
 use crate::components::{use_auth, ErrorNotice, Loading};
+use crate::drafts::Draft;
 use crate::live::use_live_updates;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -93,7 +94,7 @@ pub fn ThreadPage() -> impl IntoView {
                             }
                                 .into_any()
                         }}
-                        <Composer conversation=thread.id send/>
+                        <Composer conversation=thread.id me send/>
                     })
                 })}
             </ErrorBoundary>
@@ -121,9 +122,22 @@ fn message_item(message: MessageView, me: Option<UserId>) -> impl IntoView {
 /// The message box. Checks the message as the server will before sending,
 /// and keeps the text until the server has stored it.
 #[component]
-fn Composer(conversation: ConversationId, send: ServerAction<SendMessage>) -> impl IntoView {
+fn Composer(
+    conversation: ConversationId,
+    me: Option<UserId>,
+    send: ServerAction<SendMessage>,
+) -> impl IntoView {
     let body = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    let draft = StoredValue::new(me.map(|me| Draft::new(me, conversation)));
+    let keep_draft =
+        move |text: &str| draft.with_value(|draft| draft.as_ref().map(|d| d.save(text)));
+    // Effects run only in the browser, after hydration: the draft returns then.
+    Effect::new(move |_| {
+        if let Some(saved) = draft.with_value(|draft| draft.as_ref().and_then(Draft::load)) {
+            body.set(saved);
+        }
+    });
 
     Effect::new(move |_| match send.value().get() {
         Some(Ok(sent)) => {
@@ -136,6 +150,7 @@ fn Composer(conversation: ConversationId, send: ServerAction<SendMessage>) -> im
                 == Some(sent.body.as_str())
             {
                 body.set(String::new());
+                keep_draft("");
             }
         }
         Some(Err(failure)) => error.set(Some(failure.to_string())),
@@ -170,7 +185,11 @@ fn Composer(conversation: ConversationId, send: ServerAction<SendMessage>) -> im
                 aria-invalid=move || error.get().is_some().to_string()
                 aria-describedby="composer-status"
                 prop:value=move || body.get()
-                on:input=move |event| body.set(event_target_value(&event))
+                on:input=move |event| {
+                    let text = event_target_value(&event);
+                    keep_draft(&text);
+                    body.set(text);
+                }
             ></textarea>
             <p id="composer-status" class="composer-status">
                 {move || match error.get() {
