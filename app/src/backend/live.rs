@@ -6,7 +6,7 @@ use tokio_stream::wrappers::BroadcastStream;
 
 /// Events a slow subscriber may fall behind by before it misses some; a page
 /// that missed events refetches when its stream reconnects.
-pub const LIVE_BUFFER: usize = 1024;
+const LIVE_BUFFER: usize = 1024;
 
 struct Delivery {
     recipients: Vec<UserId>,

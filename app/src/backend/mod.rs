@@ -8,7 +8,7 @@ mod state;
 pub use auth::{
     hash_password, require_user, session, signed_in_user, verify_password, USER_ID_KEY,
 };
-pub use live::{LiveHub, LIVE_BUFFER};
+pub use live::LiveHub;
 pub use state::AppState;
 
 use axum::http::StatusCode;

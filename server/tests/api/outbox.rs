@@ -1,8 +1,7 @@
 //! `POST /api/mutations`: idempotent, ordered, per-item answers.
 
 use crate::support::TestApp;
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::StatusCode;
 use serde_json::{json, Value};
 
 fn batch(items: Value) -> String {
@@ -27,16 +26,6 @@ fn key(n: u32) -> String {
 }
 
 impl TestApp {
-    async fn mutate(&self, cookie: Option<&str>, body: String) -> crate::support::Reply {
-        let mut request = Request::post("/api/mutations")
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(header::CONTENT_LENGTH, body.len());
-        if let Some(cookie) = cookie {
-            request = request.header(header::COOKIE, cookie);
-        }
-        self.send(request.body(Body::from(body)).unwrap()).await
-    }
-
     async fn thread_bodies(&self, cookie: &str, conversation: &str) -> Vec<String> {
         let thread = self
             .get(&format!("/api/thread?id={conversation}"), Some(cookie))

@@ -104,6 +104,18 @@ impl TestApp {
             .await
     }
 
+    /// POSTs a JSON mutation batch, as the device outbox does.
+    pub async fn mutate(&self, cookie: Option<&str>, body: String) -> Reply {
+        let mut request = Request::post("/api/mutations")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::CONTENT_LENGTH, body.len());
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::from(body)).expect("request builds"))
+            .await
+    }
+
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
         let mut request = Request::get(path);
         if let Some(cookie) = cookie {
