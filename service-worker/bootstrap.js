@@ -72,5 +72,6 @@ self.addEventListener("push", (event) => {
 });
 
 self.addEventListener("sync", (event) => {
-  event.waitUntil(rust().then((worker) => worker.on_sync(event.tag)));
+  const lastChance = event.lastChance === true;
+  event.waitUntil(rust().then((worker) => worker.on_sync(event.tag, lastChance)));
 });

@@ -3,6 +3,7 @@
 
 use mozi_core::{ConversationId, UserId};
 
+#[derive(Clone)]
 pub struct Draft {
     // Read only in the browser: the server renders no drafts.
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]

@@ -7,6 +7,7 @@ pub mod backend;
 mod components;
 mod drafts;
 mod live;
+mod outbox;
 mod pwa;
 mod routes;
 
@@ -41,6 +42,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let auth = components::provide_auth();
     live::provide_live_updates(auth);
+    outbox::provide_outbox(auth);
     pwa::provide_pwa();
     // Effects run only in the browser, after hydration: the marker tells
     // tests (and curious people) that the page is interactive.
@@ -61,6 +63,7 @@ pub fn App() -> impl IntoView {
         <Link rel="manifest" href="/manifest.webmanifest"/>
         <Link rel="apple-touch-icon" href="/icons/icon-192.png"/>
         <Router>
+            <outbox::PageViews/>
             <a class="skip-link" href="#main">"Skip to content"</a>
             <SiteHeader/>
             <OfflineIndicator/>

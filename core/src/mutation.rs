@@ -2,7 +2,7 @@
 //! server, which applies each one exactly once under its idempotency key.
 
 use crate::{
-    AppError, ConversationId, IdempotencyKey, MessageId, MessageView, SessionId, UnixMillis,
+    AppError, ConversationId, IdempotencyKey, MessageId, MessageView, SessionId, UnixMillis, UserId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +41,10 @@ pub struct QueuedMutation {
 /// applied in order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MutationBatch {
+    /// Who made these changes. The server applies them only under that
+    /// user's session, so a device never sends one person's queue as
+    /// another's.
+    pub user: UserId,
     pub items: Vec<QueuedMutation>,
 }
 

@@ -23,6 +23,14 @@ pub struct ReplayedView {
     pub ago_ms: i64,
 }
 
+/// What `POST /api/views` takes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewReport {
+    pub views: Vec<ReplayedView>,
+    /// Views left out as older than [`VIEW_MAX_AGE_MS`].
+    pub dropped: usize,
+}
+
 /// The views still worth sending, and how many were too old.
 pub fn replayable_views(views: &[PageView], now: UnixMillis) -> (Vec<ReplayedView>, usize) {
     let mut fresh = Vec::with_capacity(views.len());

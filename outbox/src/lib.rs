@@ -14,7 +14,7 @@ mod collapse;
 mod policy;
 mod record;
 
-pub use analytics::{replayable_views, PageView, ReplayedView, VIEW_MAX_AGE_MS};
+pub use analytics::{replayable_views, PageView, ReplayedView, ViewReport, VIEW_MAX_AGE_MS};
 pub use batch::next_batch;
 pub use collapse::{collapse, Collapse};
 pub use policy::{backoff_ms, decide, expire, Answer, Decision, DEFAULT_TTL_MS};

@@ -92,8 +92,8 @@ pub fn decide(record: &OutboxRecord, answer: &Answer, now: UnixMillis) -> Decisi
 /// than being dropped; a record being sent is left to its answer.
 pub fn expire(record: &OutboxRecord, now: UnixMillis, ttl_ms: i64) -> Option<Decision> {
     let waiting = matches!(record.state, ItemState::Pending | ItemState::NeedsSignIn);
-    (waiting && now.saturating_sub(record.created_at) > ttl_ms)
-        .then_some(Decision::Fail(FailReason::Expired))
+    let since = record.retried_at.unwrap_or(record.created_at);
+    (waiting && now.saturating_sub(since) > ttl_ms).then_some(Decision::Fail(FailReason::Expired))
 }
 
 #[cfg(test)]
@@ -210,6 +210,12 @@ mod tests {
         assert_eq!(
             expire(&old, 1_001 + DEFAULT_TTL_MS, DEFAULT_TTL_MS),
             Some(Decision::Fail(FailReason::Expired))
+        );
+        let mut retried = old.clone();
+        retried.retried_at = Some(5_000);
+        assert_eq!(
+            expire(&retried, 1_001 + DEFAULT_TTL_MS, DEFAULT_TTL_MS),
+            None
         );
         let mut sending = old;
         sending.state = ItemState::Sending;

@@ -67,6 +67,9 @@ pub struct OutboxRecord {
     pub state: ItemState,
     /// Not sent before this time (backoff, Retry-After).
     pub not_before: UnixMillis,
+    /// When the user last pressed "Retry": the time-to-live counts from then.
+    #[serde(default)]
+    pub retried_at: Option<UnixMillis>,
 }
 
 impl OutboxRecord {
@@ -82,6 +85,7 @@ impl OutboxRecord {
             last_error: None,
             state: ItemState::Pending,
             not_before: now,
+            retried_at: None,
         }
     }
 

@@ -21,6 +21,7 @@ const SINGLE_MESSAGES: usize = 500;
 async fn main() {
     let app = TestApp::new().await;
     let ada = app.sign_up("ada").await;
+    let ada_id = app.user_id(&ada).await;
     app.sign_up("bob").await;
     let conversation = app.start_conversation(&ada, "bob").await;
 
@@ -42,7 +43,10 @@ async fn main() {
             })
             .collect();
         let reply = app
-            .mutate(Some(&ada), json!({ "items": items }).to_string())
+            .mutate(
+                Some(&ada),
+                json!({ "user": ada_id, "items": items }).to_string(),
+            )
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     }

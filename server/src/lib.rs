@@ -8,6 +8,7 @@ mod mutations;
 mod service_worker;
 mod sign_in_gate;
 mod speaker_photos;
+mod views;
 
 use app::backend::{AppState, LiveHub};
 use app::{shell, App};
@@ -89,6 +90,7 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
             "/sw.js",
             axum::routing::get(move |headers: HeaderMap| worker.clone().serve(headers)),
         )
+        .route("/api/views", axum::routing::post(views::report))
         .route(
             "/images/speakers/{file}",
             axum::routing::get(speaker_photos::photo),

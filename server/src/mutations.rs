@@ -2,8 +2,8 @@
 //! in order, each exactly once under its idempotency key, answered per item.
 //!
 //! The whole batch is refused (and nothing applied) when it cannot be read,
-//! is too large, or nobody is signed in: then every item stays queued on the
-//! device. Otherwise each item gets its own status: 200 applied (now or
+//! is too large, or the signed-in user is not the one who made it (nobody,
+//! or someone else on the same device): then every item stays queued. Otherwise each item gets its own status: 200 applied (now or
 //! earlier), or the 4xx saying why not.
 
 use app::backend::{now_millis, signed_in_user, AppState};
@@ -30,6 +30,12 @@ pub async fn apply_batch(
             rejection.body_text()
         ))
     })?;
+    if batch.user != user {
+        return Err(AppError::Unauthorized(
+            "These changes were made by another account. Sign in as that person to send them."
+                .into(),
+        ));
+    }
     if batch.items.is_empty() || batch.items.len() > MutationBatch::MAX_ITEMS {
         return Err(AppError::invalid(format!(
             "A batch has 1 to {} mutations; this one has {}.",

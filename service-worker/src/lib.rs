@@ -5,7 +5,8 @@
 //! once the wasm, inlined into the worker script, is instantiated.
 //!
 //! Modules by concern, as Workbox splits its packages: `precache`,
-//! `routing`, `strategies`, `expiration`, `navigation_preload`, `messages`;
+//! `routing`, `strategies`, `expiration`, `navigation_preload`, `messages`,
+//! `outbox` (replaying the device outbox, `mozi-outbox-browser`);
 //! `url` and `offline_page` hold pure logic that `cargo test` reaches.
 
 mod caches;
@@ -14,6 +15,7 @@ mod expiration;
 mod messages;
 mod navigation_preload;
 mod offline_page;
+mod outbox;
 mod precache;
 mod respond;
 mod routing;
@@ -35,6 +37,7 @@ use web_sys::{
 #[wasm_bindgen]
 pub fn start(config: JsValue) -> Result<(), JsValue> {
     WorkerState::set(WorkerState::parse(&config)?);
+    outbox::replay_in_background();
     Ok(())
 }
 
@@ -120,11 +123,13 @@ pub async fn on_push(event: PushEvent) -> Result<(), JsValue> {
     Ok(())
 }
 
-/// Background Sync. `mozi-refresh-data` refreshes the saved reads.
+/// Background Sync: the outbox's tag replays the queue;
+/// `mozi-refresh-data` refreshes the saved reads.
 #[wasm_bindgen]
-pub async fn on_sync(tag: String) -> Result<(), JsValue> {
-    if tag == "mozi-refresh-data" {
-        respond::refresh_saved_data().await.map_err(JsValue::from)?;
+pub async fn on_sync(tag: String, last_chance: bool) -> Result<(), JsValue> {
+    match tag.as_str() {
+        mozi_outbox_browser::sync::TAG => outbox::on_sync(last_chance).await,
+        "mozi-refresh-data" => respond::refresh_saved_data().await.map_err(JsValue::from),
+        _ => Ok(()),
     }
-    Ok(())
 }

@@ -1,57 +1,37 @@
-use crate::api::schedule::SetBookmark;
+use crate::outbox::use_outbox;
 use leptos::prelude::*;
-use mozi_core::SessionId;
+use leptos::task::spawn_local;
+use mozi_core::{Mutation, SessionId};
 
-/// "Add to My schedule" / "Remove from My schedule". The button flips at
-/// once; if the server refuses, it flips back and says why.
+/// "Add to My schedule" / "Remove from My schedule". The change is queued
+/// on the device and shown at once; the header lists it until the server
+/// has it, and a refusal shows there with "Retry" and "Discard".
 #[component]
 pub fn BookmarkButton(
     session: SessionId,
+    /// As the page was loaded.
     bookmarked: bool,
-    /// Called with the new state once the server has stored it.
-    #[prop(optional, into)]
-    on_saved: Option<Callback<bool>>,
 ) -> impl IntoView {
-    let pressed = RwSignal::new(bookmarked);
-    let save = ServerAction::<SetBookmark>::new();
+    let outbox = use_outbox();
+    let pressed = move || outbox.bookmarked(session, bookmarked);
     let error = RwSignal::new(None::<String>);
-
-    Effect::new(move |_| match save.value().get() {
-        Some(Ok(now)) => {
-            pressed.set(now);
-            error.set(None);
-            if let Some(on_saved) = on_saved {
-                on_saved.run(now);
-            }
-        }
-        Some(Err(failure)) => {
-            if let Some(input) = save.input().get_untracked() {
-                pressed.set(!input.bookmarked);
-            }
-            error.set(Some(failure.to_string()));
-        }
-        None => {}
-    });
-
     let toggle = move |_| {
-        let want = !pressed.get_untracked();
-        pressed.set(want);
-        error.set(None);
-        save.dispatch(SetBookmark {
+        let mutation = Mutation::SetBookmark {
             session,
-            bookmarked: want,
-        });
+            bookmarked: !pressed(),
+        };
+        spawn_local(async move { error.set(outbox.enqueue(mutation).await.err()) });
     };
 
     view! {
         <button
             type="button"
             class="bookmark"
-            aria-pressed=move || pressed.get().to_string()
-            aria-busy=move || save.pending().get().to_string()
+            aria-pressed=move || pressed().to_string()
+            aria-busy=move || outbox.bookmark_queued(session).to_string()
             on:click=toggle
         >
-            {move || if pressed.get() { "Remove from My schedule" } else { "Add to My schedule" }}
+            {move || if pressed() { "Remove from My schedule" } else { "Add to My schedule" }}
         </button>
         {move || error.get().map(|message| view! { <p class="field-error" role="alert">{message}</p> })}
     }

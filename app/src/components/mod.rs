@@ -5,6 +5,7 @@ mod bookmark;
 mod error;
 mod header;
 mod offline;
+mod outbox;
 mod session_card;
 
 pub use auth::{provide_auth, use_auth, Auth};
@@ -12,4 +13,5 @@ pub use bookmark::BookmarkButton;
 pub use error::{ErrorNotice, Loading};
 pub use header::SiteHeader;
 pub use offline::{OfflineIndicator, UpdateToast, VersionFooter};
+pub use outbox::{PendingChanges, QueuedStatus};
 pub use session_card::SessionCard;

@@ -11,7 +11,6 @@ pub fn SessionCard(
     /// Shows the day too, for lists that span days.
     #[prop(optional)]
     show_day: bool,
-    #[prop(optional, into)] on_bookmark_saved: Option<Callback<bool>>,
 ) -> impl IntoView {
     let href = format!("/sessions/{}", session.id);
     let when = if show_day {
@@ -40,10 +39,7 @@ pub fn SessionCard(
                 when=move || signed_in
                 fallback=|| view! { <a class="bookmark-signin" href="/login">"Sign in to bookmark"</a> }
             >
-                {match on_bookmark_saved {
-                    Some(on_saved) => view! { <BookmarkButton session=id bookmarked on_saved/> }.into_any(),
-                    None => view! { <BookmarkButton session=id bookmarked/> }.into_any(),
-                }}
+                <BookmarkButton session=id bookmarked/>
             </Show>
         </li>
     }

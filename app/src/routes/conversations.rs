@@ -1,10 +1,14 @@
-use crate::api::messaging::{get_conversations, StartConversation};
+use crate::api::messaging::get_conversations;
 use crate::components::{use_auth, ErrorNotice, Loading};
 use crate::live::use_live_updates;
-use leptos::form::ActionForm;
+use crate::outbox::{random_uuid, use_outbox};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_meta::Title;
-use mozi_core::{format_clock, AppError, ConversationSummary};
+use leptos_router::hooks::use_navigate;
+use mozi_core::{
+    format_clock, AppError, ConversationId, ConversationSummary, Mutation, UsernameList,
+};
 
 /// `/messages`: conversations with their last message and unread count,
 /// and a form to start a new one.
@@ -12,25 +16,64 @@ use mozi_core::{format_clock, AppError, ConversationSummary};
 pub fn ConversationsPage() -> impl IntoView {
     let auth = use_auth();
     let live = use_live_updates();
-    let start = ServerAction::<StartConversation>::new();
+    let outbox = use_outbox();
+    let navigate = use_navigate();
     let conversations = Resource::new(
-        move || (auth.generation(), live.changes()),
+        move || {
+            (
+                auth.generation(),
+                live.changes(),
+                outbox.items.with(Vec::len),
+            )
+        },
         |_| get_conversations(),
     );
-    let error = move || start.value().get().and_then(Result::err);
+    let usernames = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    // The conversation gets its id here, so it can be opened (and written
+    // to) before the server has heard of it; the server checks the names.
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let text = usernames.get_untracked();
+        if let Err(invalid) = UsernameList::parse(&text) {
+            error.set(Some(invalid.to_string()));
+            return;
+        }
+        error.set(None);
+        let conversation = ConversationId(random_uuid());
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            let start = Mutation::StartConversation {
+                conversation,
+                usernames: text,
+            };
+            match outbox.enqueue(start).await {
+                Ok(()) => navigate(&format!("/messages/{conversation}"), Default::default()),
+                Err(reason) => error.set(Some(reason)),
+            }
+        });
+    };
 
     view! {
         <Title text="Messages"/>
         <h1>"Messages"</h1>
         <section class="new-conversation" aria-labelledby="new-conversation-heading">
             <h2 id="new-conversation-heading">"New conversation"</h2>
-            <ActionForm action=start>
+            <form method="post" action="/api/start_conversation" on:submit=submit>
                 <label for="usernames">"Usernames"</label>
-                <input id="usernames" name="usernames" autocapitalize="none" aria-describedby="usernames-hint" required/>
+                <input
+                    id="usernames"
+                    name="usernames"
+                    autocapitalize="none"
+                    aria-describedby="usernames-hint"
+                    required
+                    prop:value=move || usernames.get()
+                    on:input=move |event| usernames.set(event_target_value(&event))
+                />
                 <p class="hint" id="usernames-hint">"One or more usernames, separated by commas or spaces."</p>
-                {move || error().map(|error| view! { <p class="form-error" role="alert">{error.to_string()}</p> })}
-                <button type="submit" aria-busy=move || start.pending().get().to_string()>"Start conversation"</button>
-            </ActionForm>
+                {move || error.get().map(|error| view! { <p class="form-error" role="alert">{error}</p> })}
+                <button type="submit">"Start conversation"</button>
+            </form>
         </section>
         <Transition fallback=Loading>
             <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>

@@ -1,20 +1,21 @@
 use crate::api::schedule::get_my_schedule;
 use crate::components::{use_auth, ErrorNotice, Loading, SessionCard};
+use crate::outbox::use_outbox;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use mozi_core::AppError;
 
-/// `/my-schedule`: the signed-in user's bookmarks in time order.
+/// `/my-schedule`: the signed-in user's bookmarks in time order. A removal
+/// still queued on the device already hides its session; an addition shows
+/// once the server has it.
 #[component]
 pub fn MySchedulePage() -> impl IntoView {
     let auth = use_auth();
-    // Bumped when a bookmark is removed here, so the list drops it.
-    let saved = RwSignal::new(0_u32);
+    let outbox = use_outbox();
     let sessions = Resource::new(
-        move || (auth.generation(), saved.get()),
+        move || (auth.generation(), outbox.bookmark_confirmations()),
         |_| get_my_schedule(),
     );
-    let on_saved = Callback::new(move |_: bool| saved.update(|count| *count += 1));
 
     view! {
         <Title text="My schedule"/>
@@ -22,7 +23,11 @@ pub fn MySchedulePage() -> impl IntoView {
         <Transition fallback=Loading>
             <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
                 {move || Suspend::new(async move {
-                    let sessions = sessions.await?;
+                    let sessions: Vec<_> = sessions
+                        .await?
+                        .into_iter()
+                        .filter(|session| outbox.bookmarked(session.id, true))
+                        .collect();
                     Ok::<_, AppError>(if sessions.is_empty() {
                         view! {
                             <p class="empty">
@@ -36,9 +41,7 @@ pub fn MySchedulePage() -> impl IntoView {
                             <ul class="sessions">
                                 {sessions
                                     .into_iter()
-                                    .map(|session| view! {
-                                        <SessionCard session signed_in=true show_day=true on_bookmark_saved=on_saved/>
-                                    })
+                                    .map(|session| view! { <SessionCard session signed_in=true show_day=true/> })
                                     .collect_view()}
                             </ul>
                         }

@@ -1,21 +1,25 @@
-use crate::api::messaging::{get_thread, mark_read, SendMessage};
-use crate::components::{use_auth, ErrorNotice, Loading};
+use crate::api::messaging::{get_thread, mark_read};
+use crate::components::{use_auth, ErrorNotice, Loading, QueuedStatus};
 use crate::drafts::Draft;
 use crate::live::use_live_updates;
+use crate::outbox::{device_now, random_uuid, use_outbox};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use mozi_core::{
     format_clock, format_date, AppError, ConversationId, MessageBody, MessageId, MessageView,
-    UserId,
+    Mutation, UnixMillis, UserId,
 };
+use mozi_outbox::OutboxRecord;
 
-/// `/messages/:id`: one conversation and its composer.
+/// `/messages/:id`: one conversation and its composer. Messages still in
+/// the device's outbox show in their place with their state.
 #[component]
 pub fn ThreadPage() -> impl IntoView {
     let auth = use_auth();
     let live = use_live_updates();
+    let outbox = use_outbox();
     let params = use_params_map();
     let id = Memo::new(move |_| {
         params
@@ -23,7 +27,6 @@ pub fn ThreadPage() -> impl IntoView {
             .get("id")
             .and_then(|id| id.parse::<ConversationId>().ok())
     });
-    let send = ServerAction::<SendMessage>::new();
     // Only messages of this conversation make it refetch.
     let arrivals = Memo::new(move |_| {
         live.latest.with(|latest| {
@@ -33,13 +36,26 @@ pub fn ThreadPage() -> impl IntoView {
                 .map(|message| message.id)
         })
     });
+    // A record of this conversation leaving the queue (delivered, mostly)
+    // means the server has more to show; one joining it does not.
+    let queued_here = Memo::new(move |_| id.get().map_or(0, |id| outbox.records_in(id).len()));
+    let deliveries = Memo::new(move |previous: Option<&(usize, usize)>| {
+        let now = queued_here.get();
+        match previous {
+            Some(&(before, count)) if now < before => (now, count + 1),
+            Some(&(_, count)) => (now, count),
+            None => (now, 0),
+        }
+    });
+    // Survives the thread's refetches, which rebuild the view around it.
+    let composer = ComposerState::default();
     let thread = Resource::new(
         move || {
             (
                 id.get(),
                 arrivals.get(),
                 live.reconnects.get(),
-                send.version().get(),
+                deliveries.get().1,
                 auth.generation(),
             )
         },
@@ -68,7 +84,28 @@ pub fn ThreadPage() -> impl IntoView {
             <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
                 {move || Suspend::new(async move {
                     let me = auth.user.await?.map(|user| user.id);
-                    let thread = thread.await?;
+                    let thread = match thread.await {
+                        Ok(thread) => thread,
+                        Err(error) => {
+                            // Started on this device and not on the server yet.
+                            let started = id
+                                .get()
+                                .and_then(|id| outbox.pending_start(id).map(|start| (id, start)));
+                            let Some((conversation, start)) = started else {
+                                return Err(error);
+                            };
+                            return Ok(view! {
+                                <Title text="New conversation"/>
+                                <p class="back"><a href="/messages">"← All conversations"</a></p>
+                                <h1>"New conversation"</h1>
+                                <p class="members">{format!("With {}", start.usernames)}</p>
+                                <p class="conversation-start"><QueuedStatus record=start.record/></p>
+                                <MessageList conversation me stored=Vec::new()/>
+                                <Composer conversation me state=composer/>
+                            }
+                                .into_any());
+                        }
+                    };
                     let members = thread
                         .members
                         .iter()
@@ -80,103 +117,217 @@ pub fn ThreadPage() -> impl IntoView {
                         <p class="back"><a href="/messages">"← All conversations"</a></p>
                         <h1>{thread.title}</h1>
                         <p class="members">{members}</p>
-                        {if thread.messages.is_empty() {
-                            view! { <p class="empty">"No messages yet. Say hello!"</p> }.into_any()
-                        } else {
-                            view! {
-                                <ol class="messages" aria-label="Messages">
-                                    {thread
-                                        .messages
-                                        .into_iter()
-                                        .map(|message| message_item(message, me))
-                                        .collect_view()}
-                                </ol>
-                            }
-                                .into_any()
-                        }}
-                        <Composer conversation=thread.id me send/>
-                    })
+                        <MessageList conversation=thread.id me stored=thread.messages/>
+                        <Composer conversation=thread.id me state=composer/>
+                    }
+                        .into_any())
                 })}
             </ErrorBoundary>
         </Transition>
     }
 }
 
-fn message_item(message: MessageView, me: Option<UserId>) -> impl IntoView {
-    let mine = Some(message.author.id) == me;
-    let at = message.created_at;
+/// A message as the thread shows it: stored on the server, or still queued.
+enum Entry {
+    Stored(MessageView),
+    Queued {
+        record: OutboxRecord,
+        body: String,
+        created_at: UnixMillis,
+    },
+}
+
+impl Entry {
+    fn created_at(&self) -> UnixMillis {
+        match self {
+            Entry::Stored(message) => message.created_at,
+            Entry::Queued { created_at, .. } => *created_at,
+        }
+    }
+}
+
+/// The server's messages, those delivered from the queue since, and those
+/// still queued, in the order they were written.
+#[component]
+fn MessageList(
+    conversation: ConversationId,
+    me: Option<UserId>,
+    stored: Vec<MessageView>,
+) -> impl IntoView {
+    let outbox = use_outbox();
+    let stored = StoredValue::new(stored);
+    let entries = move || {
+        let mut known: Vec<MessageId> = Vec::new();
+        let mut entries: Vec<Entry> = Vec::new();
+        let mut add_stored = |message: &MessageView| {
+            if message.conversation_id == conversation && !known.contains(&message.id) {
+                known.push(message.id);
+                entries.push(Entry::Stored(message.clone()));
+            }
+        };
+        stored.with_value(|messages| messages.iter().for_each(&mut add_stored));
+        outbox
+            .delivered
+            .with(|delivered| delivered.iter().for_each(&mut add_stored));
+        for record in outbox.records_in(conversation) {
+            if let Mutation::SendMessage {
+                id,
+                body,
+                created_at,
+                ..
+            } = &record.mutation
+            {
+                if !known.contains(id) {
+                    let (body, created_at) = (body.clone(), *created_at);
+                    entries.push(Entry::Queued {
+                        record,
+                        body,
+                        created_at,
+                    });
+                }
+            }
+        }
+        entries.sort_by_key(Entry::created_at);
+        entries
+    };
+    move || {
+        let entries = entries();
+        if entries.is_empty() {
+            view! { <p class="empty">"No messages yet. Say hello!"</p> }.into_any()
+        } else {
+            view! {
+                <ol class="messages" aria-label="Messages">
+                    {entries.into_iter().map(|entry| message_item(entry, me)).collect_view()}
+                </ol>
+            }
+            .into_any()
+        }
+    }
+}
+
+fn message_item(entry: Entry, me: Option<UserId>) -> impl IntoView {
+    let at = entry.created_at();
+    let (author, body, mine, status) = match entry {
+        Entry::Stored(message) => {
+            let mine = Some(message.author.id) == me;
+            let status =
+                mine.then(|| view! { <span class="delivery sent">"Sent"</span> }.into_any());
+            (message.author.display_name, message.body, mine, status)
+        }
+        Entry::Queued { record, body, .. } => (
+            "You".to_owned(),
+            body,
+            true,
+            Some(view! { <QueuedStatus record/> }.into_any()),
+        ),
+    };
     view! {
         <li class="message" class:mine=mine>
             <p class="byline">
-                <span class="author">{message.author.display_name}</span>
+                <span class="author">{author}</span>
                 " "
                 <time datetime=format!("{}T{}Z", format_date(at), format_clock(at))>
                     {format_clock(at)}
                 </time>
             </p>
-            <p class="body">{message.body}</p>
+            <p class="body">{body}</p>
+            {status}
         </li>
     }
 }
 
-/// The message box. Checks the message as the server will before sending,
-/// and keeps the text until the server has stored it.
+/// What is being written, kept by the page.
+#[derive(Clone, Copy)]
+struct ComposerState {
+    body: RwSignal<String>,
+    error: RwSignal<Option<String>>,
+    queuing: RwSignal<bool>,
+}
+
+impl Default for ComposerState {
+    fn default() -> Self {
+        Self {
+            body: RwSignal::new(String::new()),
+            error: RwSignal::new(None),
+            queuing: RwSignal::new(false),
+        }
+    }
+}
+
+/// The message box. Checks the message as the server will, then queues it
+/// on the device; the text stays until it is safely queued.
 #[component]
 fn Composer(
     conversation: ConversationId,
     me: Option<UserId>,
-    send: ServerAction<SendMessage>,
+    state: ComposerState,
 ) -> impl IntoView {
-    let body = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let draft = StoredValue::new(me.map(|me| Draft::new(me, conversation)));
-    let keep_draft =
-        move |text: &str| draft.with_value(|draft| draft.as_ref().map(|d| d.save(text)));
+    let outbox = use_outbox();
+    let ComposerState {
+        body,
+        error,
+        queuing,
+    } = state;
+    // A plain value, not a reactive one: the view around the composer is
+    // rebuilt on each refetch while the old one may still take input.
+    let draft = me.map(|me| Draft::new(me, conversation));
+    let keep_draft = {
+        let draft = draft.clone();
+        move |text: &str| {
+            if let Some(draft) = &draft {
+                draft.save(text);
+            }
+        }
+    };
     // Effects run only in the browser, after hydration: the draft returns then.
     Effect::new(move |_| {
-        if let Some(saved) = draft.with_value(|draft| draft.as_ref().and_then(Draft::load)) {
+        let saved = draft.as_ref().and_then(Draft::load);
+        if let Some(saved) = saved.filter(|_| body.get_untracked().is_empty()) {
             body.set(saved);
         }
     });
 
-    Effect::new(move |_| match send.value().get() {
-        Some(Ok(sent)) => {
+    let submit = {
+        let keep_draft = keep_draft.clone();
+        move |event: leptos::ev::SubmitEvent| {
+            event.prevent_default();
+            let text = body.get_untracked();
+            let valid = match MessageBody::parse(&text) {
+                Ok(valid) => valid,
+                Err(invalid) => {
+                    error.set(Some(invalid.to_string()));
+                    return;
+                }
+            };
             error.set(None);
-            // Text typed while sending stays.
-            if MessageBody::parse(&body.get_untracked())
-                .ok()
-                .as_ref()
-                .map(MessageBody::as_str)
-                == Some(sent.body.as_str())
-            {
-                body.set(String::new());
-                keep_draft("");
-            }
-        }
-        Some(Err(failure)) => error.set(Some(failure.to_string())),
-        None => {}
-    });
-
-    let submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        let text = body.get_untracked();
-        match MessageBody::parse(&text) {
-            Err(invalid) => error.set(Some(invalid.to_string())),
-            Ok(_) => {
-                error.set(None);
-                send.dispatch(SendMessage {
-                    conversation,
-                    id: new_message_id(),
-                    body: text,
-                });
-            }
+            queuing.set(true);
+            let mutation = Mutation::SendMessage {
+                conversation,
+                id: MessageId(random_uuid()),
+                body: valid.as_str().to_owned(),
+                created_at: device_now(),
+            };
+            let keep_draft = keep_draft.clone();
+            spawn_local(async move {
+                match outbox.enqueue(mutation).await {
+                    Ok(()) => {
+                        // Text typed meanwhile stays.
+                        if body.get_untracked() == text {
+                            body.set(String::new());
+                            keep_draft("");
+                        }
+                    }
+                    Err(reason) => error.set(Some(reason)),
+                }
+                queuing.set(false);
+            });
         }
     };
 
     view! {
         <form class="composer" method="post" action="/api/send_message" on:submit=submit>
             <input type="hidden" name="conversation" value=conversation.to_string()/>
-            <input type="hidden" name="id" value=new_message_id().to_string()/>
+            <input type="hidden" name="id" value=MessageId(random_uuid()).to_string()/>
             <label for="message-body">"Message"</label>
             <textarea
                 id="message-body"
@@ -192,32 +343,9 @@ fn Composer(
                 }
             ></textarea>
             <p id="composer-status" class="composer-status">
-                {move || match error.get() {
-                    Some(message) => view! { <span class="form-error" role="alert">{message}</span> }.into_any(),
-                    None => view! {
-                        <span role="status">{move || send.pending().get().then_some("Sending…")}</span>
-                    }.into_any(),
-                }}
+                {move || error.get().map(|message| view! { <span class="form-error" role="alert">{message}</span> })}
             </p>
-            <button type="submit">"Send"</button>
+            <button type="submit" aria-busy=move || queuing.get().to_string()>"Send"</button>
         </form>
-    }
-}
-
-/// A fresh id for a message, made when the user acts so that a resend is
-/// recognised by the server as the same message.
-fn new_message_id() -> MessageId {
-    #[cfg(feature = "hydrate")]
-    {
-        let uuid = web_sys::window()
-            .and_then(|window| window.crypto().ok())
-            .map(|crypto| crypto.random_uuid())
-            .and_then(|text| text.parse().ok());
-        // crypto.randomUUID exists in every browser that runs this wasm.
-        uuid.expect("crypto.randomUUID is available")
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        MessageId::new_random()
     }
 }

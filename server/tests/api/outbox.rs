@@ -4,8 +4,8 @@ use crate::support::TestApp;
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
-fn batch(items: Value) -> String {
-    json!({ "items": items }).to_string()
+fn batch(user: i64, items: Value) -> String {
+    json!({ "user": user, "items": items }).to_string()
 }
 
 fn message(key: &str, conversation: &str, id: &str, body: &str, created_at: i64) -> Value {
@@ -44,6 +44,7 @@ impl TestApp {
 async fn the_same_batch_twice_is_applied_once_with_the_same_answers() {
     let app = TestApp::new().await;
     let ada = app.sign_up("ada").await;
+    let ada_id = app.user_id(&ada).await;
     app.sign_up("bob").await;
     let conversation = "11111111-2222-4333-8444-555555555555";
     let items = json!([
@@ -52,9 +53,9 @@ async fn the_same_batch_twice_is_applied_once_with_the_same_answers() {
         message(&key(3), conversation, "aaaaaaaa-0000-4000-8000-000000000002", "second", 2_000),
         { "key": key(4), "mutation": { "kind": "set_bookmark", "session": 3, "bookmarked": true } },
     ]);
-    let first = app.mutate(Some(&ada), batch(items.clone())).await;
+    let first = app.mutate(Some(&ada), batch(ada_id, items.clone())).await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.text);
-    let again = app.mutate(Some(&ada), batch(items)).await;
+    let again = app.mutate(Some(&ada), batch(ada_id, items)).await;
     assert_eq!(first.json(), again.json());
     let statuses: Vec<_> = first.json()["results"]
         .as_array()
@@ -78,23 +79,30 @@ async fn the_same_batch_twice_is_applied_once_with_the_same_answers() {
 async fn the_same_key_sent_concurrently_is_applied_once() {
     let app = TestApp::new().await;
     let ada = app.sign_up("ada").await;
+    let ada_id = app.user_id(&ada).await;
     app.sign_up("bob").await;
     let conversation = app.start_conversation(&ada, "bob").await;
     // Same idempotency key, different message ids: only the key can stop the double.
-    let one = batch(json!([message(
-        &key(7),
-        &conversation,
-        "bbbbbbbb-0000-4000-8000-000000000001",
-        "once",
-        5
-    )]));
-    let two = batch(json!([message(
-        &key(7),
-        &conversation,
-        "bbbbbbbb-0000-4000-8000-000000000002",
-        "once",
-        5
-    )]));
+    let one = batch(
+        ada_id,
+        json!([message(
+            &key(7),
+            &conversation,
+            "bbbbbbbb-0000-4000-8000-000000000001",
+            "once",
+            5
+        )]),
+    );
+    let two = batch(
+        ada_id,
+        json!([message(
+            &key(7),
+            &conversation,
+            "bbbbbbbb-0000-4000-8000-000000000002",
+            "once",
+            5
+        )]),
+    );
     let (a, b) = tokio::join!(app.mutate(Some(&ada), one), app.mutate(Some(&ada), two));
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     assert_eq!(b.status, StatusCode::OK, "{}", b.text);
@@ -106,17 +114,20 @@ async fn the_same_key_sent_concurrently_is_applied_once() {
 async fn keys_belong_to_their_user() {
     let app = TestApp::new().await;
     let ada = app.sign_up("ada").await;
+    let ada_id = app.user_id(&ada).await;
     let bob = app.sign_up("bob").await;
-    let bookmark = |session: u32| {
+    let bob_id = app.user_id(&bob).await;
+    let bookmark = |user: i64, session: u32| {
         batch(
+            user,
             json!([{ "key": key(9), "mutation": { "kind": "set_bookmark", "session": session, "bookmarked": true } }]),
         )
     };
     assert_eq!(
-        app.mutate(Some(&ada), bookmark(5)).await.status,
+        app.mutate(Some(&ada), bookmark(ada_id, 5)).await.status,
         StatusCode::OK
     );
-    let bobs = app.mutate(Some(&bob), bookmark(6)).await;
+    let bobs = app.mutate(Some(&bob), bookmark(bob_id, 6)).await;
     assert_eq!(bobs.json()["results"][0]["applied"]["session"], 6);
     let ada_sessions = app.get("/api/my_schedule", Some(&ada)).await.json();
     let bob_sessions = app.get("/api/my_schedule", Some(&bob)).await.json();
@@ -125,11 +136,34 @@ async fn keys_belong_to_their_user() {
 }
 
 #[tokio::test]
+async fn a_queue_is_applied_only_under_its_own_users_session() {
+    let app = TestApp::new().await;
+    let ada = app.sign_up("ada").await;
+    let ada_id = app.user_id(&ada).await;
+    let bob = app.sign_up("bob").await;
+    // Ada's queue, sent while Bob is signed in on the same device.
+    let adas_change = batch(
+        ada_id,
+        json!([{ "key": key(3), "mutation": { "kind": "set_bookmark", "session": 2, "bookmarked": true } }]),
+    );
+    let refused = app.mutate(Some(&bob), adas_change.clone()).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(refused.json()["code"], "unauthorized");
+    let bob_sessions = app.get("/api/my_schedule", Some(&bob)).await.json();
+    assert_eq!(bob_sessions.as_array().unwrap().len(), 0);
+    // Once Ada is signed in, the same batch goes through.
+    let accepted = app.mutate(Some(&ada), adas_change).await;
+    assert_eq!(accepted.json()["results"][0]["status"], 200);
+}
+
+#[tokio::test]
 async fn each_item_gets_its_own_answer_and_refusals_change_nothing() {
     let app = TestApp::new().await;
     let ada = app.sign_up("ada").await;
+    let ada_id = app.user_id(&ada).await;
     app.sign_up("bob").await;
     let eve = app.sign_up("eve").await;
+    let eve_id = app.user_id(&eve).await;
     let conversation = app.start_conversation(&ada, "bob").await;
     let items = json!([
         message(&key(1), &conversation, "cccccccc-0000-4000-8000-000000000001", "ok", 10),
@@ -138,7 +172,7 @@ async fn each_item_gets_its_own_answer_and_refusals_change_nothing() {
         { "key": key(4), "mutation": { "kind": "set_bookmark", "session": 99999, "bookmarked": true } },
         { "key": key(5), "mutation": { "kind": "start_conversation", "conversation": "dddddddd-0000-4000-8000-000000000001", "usernames": "ghost" } },
     ]);
-    let reply = app.mutate(Some(&ada), batch(items)).await;
+    let reply = app.mutate(Some(&ada), batch(ada_id, items)).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     let results = reply.json()["results"].clone();
     let statuses: Vec<_> = results
@@ -155,13 +189,16 @@ async fn each_item_gets_its_own_answer_and_refusals_change_nothing() {
     assert_eq!(app.thread_bodies(&ada, &conversation).await, ["ok"]);
 
     // A foreign conversation is "not found", as everywhere else.
-    let intrusion = batch(json!([message(
-        &key(6),
-        &conversation,
-        "cccccccc-0000-4000-8000-000000000004",
-        "hi",
-        13
-    )]));
+    let intrusion = batch(
+        eve_id,
+        json!([message(
+            &key(6),
+            &conversation,
+            "cccccccc-0000-4000-8000-000000000004",
+            "hi",
+            13
+        )]),
+    );
     let refused = app.mutate(Some(&eve), intrusion).await;
     assert_eq!(refused.json()["results"][0]["status"], 404);
     assert_eq!(app.thread_bodies(&ada, &conversation).await, ["ok"]);
@@ -171,6 +208,7 @@ async fn each_item_gets_its_own_answer_and_refusals_change_nothing() {
 async fn a_late_message_keeps_its_device_time_and_place() {
     let app = TestApp::new().await;
     let ada = app.sign_up("ada").await;
+    let ada_id = app.user_id(&ada).await;
     let bob = app.sign_up("bob").await;
     let conversation = app.start_conversation(&ada, "bob").await;
     let now = app
@@ -202,7 +240,7 @@ async fn a_late_message_keeps_its_device_time_and_place() {
             future
         ),
     ]);
-    let reply = app.mutate(Some(&ada), batch(items)).await.json();
+    let reply = app.mutate(Some(&ada), batch(ada_id, items)).await.json();
     assert_eq!(
         reply["results"][0]["applied"]["message"]["created_at"],
         written_offline
@@ -223,7 +261,9 @@ async fn a_late_message_keeps_its_device_time_and_place() {
 async fn unusable_batches_are_refused_whole() {
     let app = TestApp::new().await;
     let ada = app.sign_up("ada").await;
+    let ada_id = app.user_id(&ada).await;
     let one = batch(
+        ada_id,
         json!([{ "key": key(1), "mutation": { "kind": "set_bookmark", "session": 1, "bookmarked": true } }]),
     );
     assert_eq!(app.mutate(None, one).await.status, StatusCode::UNAUTHORIZED);
@@ -235,10 +275,14 @@ async fn unusable_batches_are_refused_whole() {
     let items: Vec<Value> = (0..101)
         .map(|n| json!({ "key": key(n), "mutation": { "kind": "set_bookmark", "session": 1, "bookmarked": true } }))
         .collect();
-    let too_many = app.mutate(Some(&ada), batch(Value::Array(items))).await;
+    let too_many = app
+        .mutate(Some(&ada), batch(ada_id, Value::Array(items)))
+        .await;
     assert_eq!(too_many.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        app.mutate(Some(&ada), batch(json!([]))).await.status,
+        app.mutate(Some(&ada), batch(ada_id, json!([])))
+            .await
+            .status,
         StatusCode::UNPROCESSABLE_ENTITY
     );
     assert_eq!(

@@ -125,6 +125,13 @@ impl TestApp {
             .await
     }
 
+    /// The id of the user signed in with `cookie`.
+    pub async fn user_id(&self, cookie: &str) -> i64 {
+        self.get("/api/current_user", Some(cookie)).await.json()["id"]
+            .as_i64()
+            .expect("signed in")
+    }
+
     /// Creates an account and returns its session cookie.
     pub async fn sign_up(&self, username: &str) -> String {
         let reply = self

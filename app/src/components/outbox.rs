@@ -1,0 +1,122 @@
+//! The outbox in the UI: each queued change's state, and the header's
+//! "N pending" with the list of what is not sent yet.
+
+use crate::outbox::use_outbox;
+use crate::sign_in_url;
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+use mozi_core::Mutation;
+use mozi_outbox::{ItemState, OutboxRecord};
+
+/// "Sending…" or "Failed" (with the reason, "Retry" and "Discard") for one
+/// queued change.
+#[component]
+pub fn QueuedStatus(record: OutboxRecord) -> impl IntoView {
+    let outbox = use_outbox();
+    let key = record.key;
+    let (label, failed) = match &record.state {
+        ItemState::Failed { .. } => ("Failed", true),
+        ItemState::NeedsSignIn => ("Waiting for sign-in", false),
+        ItemState::Pending | ItemState::Sending => ("Sending…", false),
+    };
+    view! {
+        <span class="delivery" class:failed=failed>
+            <span class="state">{label}</span>
+            {record.last_error.map(|detail| view! { <span class="detail">{detail}</span> })}
+            {failed.then(|| view! {
+                <button type="button" on:click=move |_| outbox.retry(key)>"Retry"</button>
+                <button type="button" on:click=move |_| outbox.discard(key)>"Discard"</button>
+            })}
+        </span>
+    }
+}
+
+/// What a queued change is, in words.
+pub fn describe(mutation: &Mutation) -> String {
+    match mutation {
+        Mutation::SendMessage { body, .. } => format!("Message: “{body}”"),
+        Mutation::StartConversation { usernames, .. } => {
+            format!("New conversation with {usernames}")
+        }
+        Mutation::SetBookmark {
+            session,
+            bookmarked: true,
+        } => format!("Add session {session} to My schedule"),
+        Mutation::SetBookmark { session, .. } => {
+            format!("Remove session {session} from My schedule")
+        }
+    }
+}
+
+/// "N pending" while the signed-in user has queued changes; it opens the
+/// list of them. Also asks for a new sign-in when the server wanted one.
+#[component]
+pub fn PendingChanges() -> impl IntoView {
+    let outbox = use_outbox();
+    let location = use_location();
+    let open = RwSignal::new(false);
+    let count = move || outbox.items.with(Vec::len);
+    let waiting_for_sign_in = move || {
+        outbox.items.with(|items| {
+            items
+                .iter()
+                .filter(|record| record.state == ItemState::NeedsSignIn)
+                .count()
+        })
+    };
+    view! {
+        <Show when=move || { count() > 0 }>
+            <div class="pending">
+                <button
+                    type="button"
+                    class="pending-toggle"
+                    aria-expanded=move || open.get().to_string()
+                    aria-controls="pending-list"
+                    on:click=move |_| open.update(|open| *open = !*open)
+                >
+                    <span role="status">{move || format!("{} pending", count())}</span>
+                </button>
+                <Show when=move || open.get()>
+                    <section id="pending-list" class="pending-list" aria-label="Not sent yet">
+                        <button type="button" on:click=move |_| outbox.retry_all()>"Retry now"</button>
+                        <ul>
+                            {move || {
+                                outbox
+                                    .items
+                                    .get()
+                                    .into_iter()
+                                    .map(|record| {
+                                        let what = describe(&record.mutation);
+                                        view! {
+                                            <li class="pending-item">
+                                                <span class="what">{what}</span>
+                                                <QueuedStatus record/>
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()
+                            }}
+                        </ul>
+                    </section>
+                </Show>
+            </div>
+        </Show>
+        {move || {
+            let waiting = waiting_for_sign_in();
+            (waiting > 0).then(|| {
+                let next = sign_in_url(&location.pathname.get());
+                let changes = if waiting == 1 { "1 change".to_owned() } else { format!("{waiting} changes") };
+                view! {
+                    <p class="sign-in-again" role="alert">
+                        "Your session has ended. "
+                        <a href=next>"Sign in again"</a>
+                        {format!(" to send {changes}.")}
+                    </p>
+                }
+            })
+        }}
+        {move || outbox.error.get().map(|error| view! {
+            <p class="outbox-error" role="alert">{format!("Changes could not be kept on this device: {error}")}</p>
+        })}
+    }
+}

@@ -1,0 +1,438 @@
+//! The page's side of the device outbox (`mozi-outbox-browser`): every
+//! change the user makes is queued there first, and the UI shows the queue
+//! (optimistically: a queued bookmark is shown as set, a queued message in
+//! its thread, with its state).
+//!
+//! The page replays the queue when it learns who is signed in, after each
+//! change, when it comes online or regains focus, when a backoff ends, and
+//! on "Retry now"; the worker replays on Background Sync and when it
+//! starts. A Web Lock lets one of them send at a time, and a
+//! BroadcastChannel keeps every tab's view of the queue current.
+
+use crate::components::Auth;
+use leptos::prelude::*;
+use mozi_core::{
+    Applied, ConversationId, IdempotencyKey, MessageView, Mutation, SessionId, UserId,
+};
+use mozi_outbox::{ItemState, OutboxRecord};
+use std::collections::HashMap;
+
+/// What the user can do with queued records.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+enum Operation {
+    Retry(IdempotencyKey),
+    Discard(IdempotencyKey),
+    RetryAll,
+    DiscardAll,
+}
+
+#[derive(Clone, Copy)]
+pub struct Outbox {
+    /// Whose queue the page shows: only the signed-in user's.
+    user: RwSignal<Option<UserId>>,
+    /// The signed-in user's queued records, oldest first.
+    pub items: RwSignal<Vec<OutboxRecord>>,
+    /// Messages from this device's queue the server stored since the page
+    /// loaded: shown until the thread's next fetch has them.
+    pub delivered: RwSignal<Vec<MessageView>>,
+    /// Bookmark states the server confirmed since the page loaded.
+    confirmed_bookmarks: RwSignal<HashMap<SessionId, bool>>,
+    /// Counts those confirmations.
+    confirmations: RwSignal<usize>,
+    /// Why the queue could not be read or written, if it could not.
+    pub error: RwSignal<Option<String>>,
+}
+
+pub struct PendingStart {
+    pub usernames: String,
+    pub record: OutboxRecord,
+}
+
+pub fn use_outbox() -> Outbox {
+    expect_context::<Outbox>()
+}
+
+pub fn provide_outbox(auth: Auth) -> Outbox {
+    let outbox = Outbox {
+        user: RwSignal::new(None),
+        items: RwSignal::new(Vec::new()),
+        delivered: RwSignal::new(Vec::new()),
+        confirmed_bookmarks: RwSignal::new(HashMap::new()),
+        confirmations: RwSignal::new(0),
+        error: RwSignal::new(None),
+    };
+    provide_context(outbox);
+    #[cfg(feature = "hydrate")]
+    browser::start(outbox, auth);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = auth;
+    outbox
+}
+
+impl Outbox {
+    /// Queues `mutation` for the signed-in user; `Err` with a reason to show
+    /// when the device could not keep it (then nothing was queued).
+    pub async fn enqueue(self, mutation: Mutation) -> Result<(), String> {
+        let Some(user) = self.user.get_untracked() else {
+            return Err("Sign in to make changes.".to_owned());
+        };
+        #[cfg(feature = "hydrate")]
+        {
+            let queued = mozi_outbox_browser::queue::enqueue(user, mutation).await;
+            browser::after_change(self, queued.map_err(|error| error.to_string())).await
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = (user, mutation);
+            Err("This needs JavaScript.".to_owned())
+        }
+    }
+
+    /// "Retry" on one record.
+    pub fn retry(self, key: IdempotencyKey) {
+        self.run(Operation::Retry(key));
+    }
+
+    /// "Discard" on one record.
+    pub fn discard(self, key: IdempotencyKey) {
+        self.run(Operation::Discard(key));
+    }
+
+    /// "Retry now": every waiting record is due at once.
+    pub fn retry_all(self) {
+        self.run(Operation::RetryAll);
+    }
+
+    /// Drops every record of the signed-in user that is not being sent.
+    pub async fn discard_all(self) -> Result<(), String> {
+        #[cfg(feature = "hydrate")]
+        {
+            browser::perform(self, Operation::DiscardAll).await
+        }
+        #[cfg(not(feature = "hydrate"))]
+        Ok(())
+    }
+
+    fn run(self, operation: Operation) {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            // Failures are shown through `error`.
+            let _ = browser::perform(self, operation).await;
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = operation;
+    }
+
+    /// The queued records of one conversation (its start and messages).
+    pub fn records_in(self, conversation: ConversationId) -> Vec<OutboxRecord> {
+        self.items.with(|items| {
+            items
+                .iter()
+                .filter(|record| match &record.mutation {
+                    Mutation::SendMessage {
+                        conversation: c, ..
+                    }
+                    | Mutation::StartConversation {
+                        conversation: c, ..
+                    } => *c == conversation,
+                    Mutation::SetBookmark { .. } => false,
+                })
+                .cloned()
+                .collect()
+        })
+    }
+
+    /// A conversation started on this device and not yet known to the
+    /// server.
+    pub fn pending_start(self, conversation: ConversationId) -> Option<PendingStart> {
+        self.records_in(conversation)
+            .into_iter()
+            .find_map(|record| match &record.mutation {
+                Mutation::StartConversation { usernames, .. } => Some(PendingStart {
+                    usernames: usernames.clone(),
+                    record,
+                }),
+                _ => None,
+            })
+    }
+
+    /// Whether `session` is shown as bookmarked: the latest queued change
+    /// (unless it failed), else what the server confirmed since the page
+    /// loaded, else `from_server` as the page was loaded with it.
+    pub fn bookmarked(self, session: SessionId, from_server: bool) -> bool {
+        let queued = self.items.with(|items| {
+            items.iter().rev().find_map(|record| match record.mutation {
+                Mutation::SetBookmark {
+                    session: s,
+                    bookmarked,
+                } if s == session && !matches!(record.state, ItemState::Failed { .. }) => {
+                    Some(bookmarked)
+                }
+                _ => None,
+            })
+        });
+        queued
+            .or_else(|| {
+                self.confirmed_bookmarks
+                    .with(|map| map.get(&session).copied())
+            })
+            .unwrap_or(from_server)
+    }
+
+    /// Whether a change to `session` is waiting to be sent.
+    pub fn bookmark_queued(self, session: SessionId) -> bool {
+        self.items.with(|items| {
+            items.iter().any(|record| {
+                matches!(record.mutation, Mutation::SetBookmark { session: s, .. } if s == session)
+            })
+        })
+    }
+
+    /// Bumps whenever the server confirmed a bookmark change, so lists
+    /// built from bookmarks fetch again.
+    pub fn bookmark_confirmations(self) -> usize {
+        self.confirmations.get()
+    }
+
+    /// Takes in what the server applied from this device's queue.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn absorb(self, applied: Vec<Applied>) {
+        for result in applied {
+            match result {
+                Applied::Message { message } => self.delivered.update(|delivered| {
+                    if !delivered.iter().any(|known| known.id == message.id) {
+                        delivered.push(message);
+                    }
+                }),
+                Applied::Bookmark {
+                    session,
+                    bookmarked,
+                } => {
+                    self.confirmed_bookmarks.update(|map| {
+                        map.insert(session, bookmarked);
+                    });
+                    self.confirmations.update(|count| *count += 1);
+                }
+                Applied::Conversation { .. } => {}
+            }
+        }
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use super::{Operation, Outbox};
+    use crate::components::Auth;
+    use leptos::prelude::*;
+    use leptos::task::spawn_local;
+    use mozi_outbox_browser::{queue, replay, ReplayReport};
+    use std::cell::RefCell;
+    use std::time::Duration;
+
+    /// The page's replays: one at a time, another one after it if asked
+    /// meanwhile, and a timer for the earliest backoff.
+    #[derive(Default)]
+    struct Replays {
+        running: bool,
+        again: bool,
+        timer: Option<TimeoutHandle>,
+    }
+
+    thread_local! {
+        static REPLAYS: RefCell<Replays> = RefCell::new(Replays::default());
+    }
+
+    pub fn start(outbox: Outbox, auth: Auth) {
+        Effect::new(move |_| {
+            // The listener lives as long as the page.
+            match mozi_outbox_browser::listen(move |applied| {
+                outbox.absorb(applied);
+                spawn_local(refresh(outbox));
+            }) {
+                Ok(listener) => std::mem::forget(listener),
+                Err(error) => outbox.error.set(Some(error.to_string())),
+            }
+            // Handles kept for the page's lifetime.
+            for event in ["focus", "visibilitychange"] {
+                std::mem::forget(window_event_listener_untyped(event, move |_| {
+                    replay_soon(outbox);
+                }));
+            }
+            std::mem::forget(window_event_listener_untyped("online", move |_| {
+                spawn_local(async move {
+                    // Back online: backoffs end now.
+                    if let Err(error) = queue::wake_all().await {
+                        outbox.error.set(Some(error.to_string()));
+                    }
+                    replay_soon(outbox);
+                });
+            }));
+        });
+        Effect::new(move |_| {
+            let user = match auth.user.get() {
+                Some(Ok(Some(user))) => Some(user.id),
+                Some(_) => None,
+                None => return,
+            };
+            if user == outbox.user.get_untracked() {
+                return;
+            }
+            outbox.user.set(user);
+            outbox.items.set(Vec::new());
+            spawn_local(async move {
+                if let Some(user) = user {
+                    // Whatever waited for this user's sign-in may go now.
+                    if let Err(error) = queue::release(user).await {
+                        outbox.error.set(Some(error.to_string()));
+                    }
+                }
+                refresh(outbox).await;
+                replay_soon(outbox);
+            });
+        });
+    }
+
+    pub async fn perform(outbox: Outbox, operation: Operation) -> Result<(), String> {
+        let Some(user) = outbox.user.get_untracked() else {
+            return Ok(());
+        };
+        let done = match operation {
+            Operation::Retry(key) => queue::retry(user, key).await,
+            Operation::Discard(key) => queue::discard(user, key).await,
+            Operation::RetryAll => queue::retry_all(user).await,
+            Operation::DiscardAll => queue::discard_all(user).await,
+        };
+        after_change(outbox, done.map_err(|error| error.to_string())).await
+    }
+
+    /// Shows the queue after a change, and sends it.
+    pub async fn after_change(outbox: Outbox, result: Result<(), String>) -> Result<(), String> {
+        refresh(outbox).await;
+        if let Err(error) = &result {
+            outbox.error.set(Some(error.clone()));
+        }
+        replay_soon(outbox);
+        result
+    }
+
+    async fn refresh(outbox: Outbox) {
+        let Some(user) = outbox.user.get_untracked() else {
+            outbox.items.set(Vec::new());
+            return;
+        };
+        match queue::records_of(user).await {
+            // The user may have changed while reading.
+            Ok(records) if outbox.user.get_untracked() == Some(user) => outbox.items.set(records),
+            Ok(_) => {}
+            Err(error) => outbox.error.set(Some(error.to_string())),
+        }
+    }
+
+    /// Starts a replay, or asks the running one to go once more.
+    pub fn replay_soon(outbox: Outbox) {
+        let start = REPLAYS.with_borrow_mut(|replays| {
+            if replays.running {
+                replays.again = true;
+                false
+            } else {
+                replays.running = true;
+                true
+            }
+        });
+        if !start {
+            return;
+        }
+        spawn_local(async move {
+            loop {
+                match replay().await {
+                    Ok(report) => after_replay(outbox, &report).await,
+                    Err(error) => outbox.error.set(Some(error.to_string())),
+                }
+                refresh(outbox).await;
+                let again = REPLAYS.with_borrow_mut(|replays| {
+                    let again = replays.again;
+                    replays.again = false;
+                    replays.running = again;
+                    again
+                });
+                if !again {
+                    break;
+                }
+            }
+        });
+    }
+
+    async fn after_replay(outbox: Outbox, report: &ReplayReport) {
+        outbox.error.set(None);
+        if report.unreachable {
+            // The browser may deliver it with every tab closed.
+            mozi_outbox_browser::sync::register().await;
+        }
+        let Some(due) = report.next_due else {
+            return;
+        };
+        let wait = u64::try_from(due - mozi_outbox_browser::now())
+            .unwrap_or(0)
+            .max(250);
+        let timer =
+            set_timeout_with_handle(move || replay_soon(outbox), Duration::from_millis(wait)).ok();
+        REPLAYS.with_borrow_mut(|replays| {
+            if let Some(previous) = std::mem::replace(&mut replays.timer, timer) {
+                previous.clear();
+            }
+        });
+    }
+
+    /// Counts a view of `path`, reported with the next replay.
+    pub fn record_view(outbox: Outbox, path: String) {
+        spawn_local(async move {
+            if let Err(error) = mozi_outbox_browser::record_view(&path).await {
+                leptos::logging::warn!("page view not kept: {error}");
+            }
+            replay_soon(outbox);
+        });
+    }
+}
+
+/// Counts each page the user sees, on the device first: views made offline
+/// reach the server with their age when the network is back.
+#[component]
+pub fn PageViews() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let outbox = use_outbox();
+    Effect::new(move |_| {
+        let path = location.pathname.get();
+        #[cfg(feature = "hydrate")]
+        browser::record_view(outbox, path);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (path, outbox);
+    });
+}
+
+/// A fresh random id, made when the user acts so that a resend is known to
+/// the server as the same thing.
+pub fn random_uuid() -> uuid::Uuid {
+    #[cfg(feature = "hydrate")]
+    {
+        // crypto.randomUUID exists in every browser that runs this wasm.
+        mozi_outbox_browser::random_uuid().expect("crypto.randomUUID is available")
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        uuid::Uuid::new_v4()
+    }
+}
+
+/// Now, on the device's clock: a queued message keeps the time it was written.
+pub fn device_now() -> mozi_core::UnixMillis {
+    #[cfg(feature = "hydrate")]
+    {
+        mozi_outbox_browser::now()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_millis() as mozi_core::UnixMillis)
+    }
+}

@@ -1,0 +1,262 @@
+import { test, expect, open, signUp, startConversation, uniqueName, watchErrors } from "../support/fixtures";
+import { becomeControlled } from "../support/worker";
+import { messages, pending, send, storedBodies, storedBookmarks } from "../support/outbox";
+
+test("changes made offline reach the server once, in order, with the page closed", async ({ browser, server }) => {
+  const [adaName, bobName, catName] = [uniqueName("ada"), uniqueName("bob"), uniqueName("cat")];
+  await (await signUp(browser, server.url, bobName)).context.close();
+  await (await signUp(browser, server.url, catName)).context.close();
+  const { context, page } = await signUp(browser, server.url, adaName);
+  const errors = watchErrors(page);
+  await becomeControlled(page);
+  const toBob = await startConversation(page, bobName, "online first");
+  const toCat = await startConversation(page, catName, "hello cat");
+  // Pages seen online are kept for offline use.
+  await open(page, "/");
+  const cards = page.locator(".session-card");
+  const titles = await cards.getByRole("heading").allInnerTexts();
+  await open(page, toCat);
+  await open(page, toBob);
+
+  await context.setOffline(true);
+  for (const text of ["one", "two", "three"]) await send(page, text);
+  await expect(messages(page)).toHaveText([/online first.*Sent/, /one.*Sending…/, /two.*Sending…/, /three.*Sending…/]);
+  await open(page, toCat);
+  for (const text of ["four", "five"]) await send(page, text);
+  await open(page, "/");
+  await cards.nth(0).getByRole("button", { name: "Add to My schedule" }).click();
+  await cards.nth(1).getByRole("button", { name: "Add to My schedule" }).click();
+  // Adding and removing before anything was sent cancels out.
+  await cards.nth(0).getByRole("button", { name: "Remove from My schedule" }).click();
+  await expect(cards.nth(0).getByRole("button", { name: "Add to My schedule" })).toBeVisible();
+  await expect(pending(page)).toHaveText("6 pending");
+  await pending(page).click();
+  await expect(page.getByRole("region", { name: "Not sent yet" }).getByRole("listitem")).toHaveCount(6);
+
+  // Nothing reached the server; the page goes; the network comes back:
+  // Background Sync wakes the worker, which sends everything.
+  expect(await storedBodies(context, toBob)).toEqual(["online first"]);
+  await page.close();
+  await context.setOffline(false);
+  await expect.poll(() => storedBodies(context, toBob), { timeout: 30_000 }).toEqual(["online first", "one", "two", "three"]);
+  await expect.poll(() => storedBodies(context, toCat)).toEqual(["hello cat", "four", "five"]);
+  expect(await storedBookmarks(context)).toEqual([titles[1]]);
+
+  // A new page shows nothing pending and every message as sent.
+  const again = await context.newPage();
+  await open(again, toBob);
+  await expect(messages(again)).toHaveText([/online first.*Sent/, /one.*Sent/, /two.*Sent/, /three.*Sent/]);
+  await expect(pending(again)).toHaveCount(0);
+  expect(errors.filter((error) => !/net::ERR_INTERNET_DISCONNECTED|Failed to fetch|Failed to load resource/.test(error))).toEqual([]);
+  await context.close();
+});
+
+test("a server killed in the middle of a batch loses and doubles nothing", async ({ browser, ownServer }) => {
+  const [adaName, bobName] = [uniqueName("ada"), uniqueName("bob")];
+  await (await signUp(browser, ownServer.url, bobName)).context.close();
+  const { context, page } = await signUp(browser, ownServer.url, adaName);
+  await becomeControlled(page);
+  const thread = await startConversation(page, bobName, "m000");
+  const written = ["m000"];
+  await context.setOffline(true);
+  for (let n = 1; n <= 150; n += 1) {
+    const text = `m${String(n).padStart(3, "0")}`;
+    written.push(text);
+    await send(page, text);
+  }
+  await expect(pending(page)).toHaveText("150 pending");
+
+  // The first batch request (from the page or the worker) is cut off while
+  // the server is applying it.
+  let killed = false;
+  context.on("request", (request) => {
+    if (!killed && request.url().endsWith("/api/mutations")) {
+      killed = true;
+      setTimeout(() => void ownServer.stop(), 30);
+    }
+  });
+  await context.setOffline(false);
+  await expect.poll(() => killed).toBe(true);
+  await new Promise((settle) => setTimeout(settle, 500));
+  await ownServer.restart();
+
+  await expect(pending(page)).toHaveCount(0, { timeout: 40_000 });
+  expect(await storedBodies(context, thread)).toEqual(written);
+  await page.reload();
+  await expect(messages(page)).toHaveCount(151);
+  await context.close();
+});
+
+test("the same batch delivered twice is applied once", async ({ browser, server }) => {
+  const [adaName, bobName] = [uniqueName("ada"), uniqueName("bob")];
+  await (await signUp(browser, server.url, bobName)).context.close();
+  const { context, page } = await signUp(browser, server.url, adaName);
+  const thread = await startConversation(page, bobName, "hello");
+  const batches: string[] = [];
+  context.on("request", (request) => {
+    if (request.url().endsWith("/api/mutations")) batches.push(request.postData() ?? "");
+  });
+  page.on("request", (request) => {
+    if (request.url().endsWith("/api/mutations")) batches.push(request.postData() ?? "");
+  });
+  await send(page, "only once");
+  await expect(messages(page).last()).toContainText("Sent");
+  expect(batches.length).toBeGreaterThan(0);
+
+  // The device's own request, delivered again (a proxy retrying, a lost answer).
+  const replayed = await context.request.post("/api/mutations", {
+    data: batches[0],
+    headers: { "content-type": "application/json" },
+  });
+  expect(replayed.status()).toBe(200);
+  expect((await replayed.json()).results[0].status).toBe(200);
+  expect(await storedBodies(context, thread)).toEqual(["hello", "only once"]);
+  await context.close();
+});
+
+test("a refused change shows Failed with the reason; Retry and Discard work", async ({ browser, server }) => {
+  const [adaName, ghostName] = [uniqueName("ada"), uniqueName("ghost")];
+  const { context, page } = await signUp(browser, server.url, adaName);
+
+  // Only oneself: the server refuses with 422 and its reason.
+  await open(page, "/messages");
+  await page.getByRole("textbox", { name: "Usernames" }).fill(adaName);
+  await page.getByRole("button", { name: "Start conversation" }).click();
+  const start = page.locator(".conversation-start");
+  await expect(start).toContainText("Failed");
+  await expect(start).toContainText("Add at least one other person to start a conversation.");
+  const mark = server.log.length;
+  await start.getByRole("button", { name: "Retry" }).click();
+  await expect.poll(() => server.requestsSince(mark).filter((uri) => uri === "/api/mutations").length).toBeGreaterThan(0);
+  await expect(start).toContainText("Failed");
+  await expect(pending(page)).toHaveText("1 pending");
+  await start.getByRole("button", { name: "Discard" }).click();
+  await expect(pending(page)).toHaveCount(0);
+
+  // Someone who does not exist yet: refused; once they do, Retry delivers.
+  await open(page, "/messages");
+  await page.getByRole("textbox", { name: "Usernames" }).fill(ghostName);
+  await page.getByRole("button", { name: "Start conversation" }).click();
+  await expect(start).toContainText("Failed");
+  await send(page, "are you there?");
+  await expect(messages(page)).toHaveText([/are you there\?.*Sending…/]);
+  await (await signUp(browser, server.url, ghostName)).context.close();
+  await start.getByRole("button", { name: "Retry" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(ghostName.toUpperCase());
+  await expect(messages(page)).toHaveText([/are you there\?.*Sent/]);
+  await expect(pending(page)).toHaveCount(0);
+  await context.close();
+});
+
+test("after the session ends, changes wait and go once the user signs in again", async ({ browser, server }) => {
+  const [adaName, bobName] = [uniqueName("ada"), uniqueName("bob")];
+  await (await signUp(browser, server.url, bobName)).context.close();
+  const { context, page } = await signUp(browser, server.url, adaName);
+  const thread = await startConversation(page, bobName, "before");
+  await context.clearCookies();
+  await send(page, "after expiry");
+  await expect(page.getByRole("alert").filter({ hasText: "Your session has ended" })).toHaveText(
+    "Your session has ended. Sign in again to send 1 change.",
+  );
+  await expect(pending(page)).toHaveText("1 pending");
+
+  await page.getByRole("link", { name: "Sign in again" }).click();
+  await page.getByRole("textbox", { name: "Username" }).fill(adaName);
+  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(new RegExp(`${thread}$`));
+  await expect(pending(page)).toHaveCount(0);
+  expect(await storedBodies(context, thread)).toEqual(["before", "after expiry"]);
+  await context.close();
+});
+
+test("two tabs show the same queue and one replayer sends it once", async ({ browser, server }) => {
+  const [adaName, bobName] = [uniqueName("ada"), uniqueName("bob")];
+  await (await signUp(browser, server.url, bobName)).context.close();
+  const { context, page: first } = await signUp(browser, server.url, adaName);
+  await becomeControlled(first);
+  const thread = await startConversation(first, bobName, "hi");
+  const second = await context.newPage();
+  await open(second, thread);
+
+  await context.setOffline(true);
+  await send(first, "from the first tab");
+  await send(second, "from the second tab");
+  for (const tab of [first, second]) await expect(pending(tab)).toHaveText("2 pending");
+
+  const sent: string[] = [];
+  context.on("request", (request) => {
+    if (request.url().endsWith("/api/mutations")) sent.push(request.postData() ?? "");
+  });
+  for (const tab of [first, second]) {
+    tab.on("request", (request) => {
+      if (request.url().endsWith("/api/mutations")) sent.push(request.postData() ?? "");
+    });
+  }
+  await context.setOffline(false);
+  for (const tab of [first, second]) await expect(pending(tab)).toHaveCount(0);
+  expect(await storedBodies(context, thread)).toEqual(["hi", "from the first tab", "from the second tab"]);
+  // Every key went out in one request, not one per tab.
+  const keys = sent.flatMap((body) => (body ? JSON.parse(body).items.map((item: { key: string }) => item.key) : []));
+  expect(new Set(keys).size).toBe(2);
+  await context.close();
+});
+
+test("one person's queue is never sent as another's", async ({ browser, server }) => {
+  const [adaName, bobName] = [uniqueName("ada"), uniqueName("bob")];
+  await (await signUp(browser, server.url, bobName)).context.close();
+  const { context, page } = await signUp(browser, server.url, adaName);
+  const thread = await startConversation(page, bobName, "hi bob");
+  await open(page, thread);
+  await context.setOffline(true);
+  await send(page, "ada, offline");
+
+  // Signing out warns; Ada keeps waiting.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  const warning = page.getByRole("alertdialog");
+  await expect(warning).toContainText("1 change is not sent yet");
+  await warning.getByRole("button", { name: "Keep waiting" }).click();
+  await expect(warning).toHaveCount(0);
+
+  // Meanwhile Ada's session ends and Bob signs in on this device.
+  await context.request.post("/api/sign_out");
+  const signIn = await context.request.post("/api/sign_in", {
+    form: { username: bobName, password: "correct horse battery", next: "/" },
+  });
+  expect(signIn.ok()).toBe(true);
+  await context.setOffline(false);
+  await open(page, "/messages");
+  await expect(page.locator(".who")).toHaveText(bobName.toUpperCase());
+  await expect(pending(page)).toHaveCount(0);
+  // Bob's session sent nothing of Ada's.
+  await page.waitForTimeout(1000);
+  expect(await storedBodies(context, thread)).toEqual(["hi bob"]);
+
+  // Ada signs in again: her message goes, once.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await open(page, "/login");
+  await page.getByRole("textbox", { name: "Username" }).fill(adaName);
+  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.locator(".who")).toHaveText(adaName.toUpperCase());
+  await expect.poll(() => storedBodies(context, thread)).toEqual(["hi bob", "ada, offline"]);
+
+  // With something unsent (here refused), "Discard and sign out" drops it
+  // and signs out.
+  await open(page, "/messages");
+  await page.getByRole("textbox", { name: "Usernames" }).fill(adaName);
+  await page.getByRole("button", { name: "Start conversation" }).click();
+  await expect(page.locator(".conversation-start")).toContainText("Failed");
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("alertdialog").getByRole("button", { name: "Discard and sign out" }).click();
+  await expect(page.getByRole("link", { name: "Sign in" })).toBeVisible();
+  await expect(pending(page)).toHaveCount(0);
+  expect(await page.evaluate(() => new Promise((done) => {
+    const request = indexedDB.open("mozi");
+    request.onsuccess = () => {
+      const all = request.result.transaction("outbox").objectStore("outbox").count();
+      all.onsuccess = () => done(all.result);
+    };
+  }))).toBe(0);
+  await context.close();
+});

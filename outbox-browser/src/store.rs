@@ -1,0 +1,102 @@
+//! Typed records in the `outbox` object store. A record is stored as its
+//! JSON next to its key: `{ id, record }`. Reading migrates older shapes
+//! and leaves unknown (newer) ones in place, untouched.
+
+use crate::database::OUTBOX;
+use crate::OutboxError;
+use idb::{ObjectStore, Transaction};
+use js_sys::{Object, Reflect};
+use mozi_core::IdempotencyKey;
+use mozi_outbox::{OutboxRecord, SCHEMA_VERSION};
+use serde_json::Value;
+use std::collections::HashMap;
+use wasm_bindgen::JsValue;
+
+/// A change to one record, written in the transaction that read it.
+pub enum Change {
+    Put(OutboxRecord),
+    Delete(IdempotencyKey),
+}
+
+/// Decodes a stored record of any known version into the current shape;
+/// `None` for a record written by a newer version, which stays stored.
+pub fn decode(json: &str) -> Option<OutboxRecord> {
+    let value: Value = serde_json::from_str(json).ok()?;
+    match value.get("version").and_then(Value::as_u64) {
+        // Version 1 is the current shape; a later version adds its
+        // conversion from the previous one here.
+        Some(1) => serde_json::from_value(value).ok(),
+        _ => None,
+    }
+}
+
+fn encode(record: &OutboxRecord) -> Result<JsValue, OutboxError> {
+    debug_assert_eq!(record.version, SCHEMA_VERSION);
+    let json =
+        serde_json::to_string(record).map_err(|error| OutboxError::Database(error.to_string()))?;
+    let stored = Object::new();
+    Reflect::set(&stored, &"id".into(), &record.key.to_string().into())?;
+    Reflect::set(&stored, &"record".into(), &json.into())?;
+    Ok(stored.into())
+}
+
+async fn read_from(store: &ObjectStore) -> Result<Vec<OutboxRecord>, OutboxError> {
+    let stored = store.get_all(None, None)?.await?;
+    Ok(stored
+        .iter()
+        .filter_map(|value| Reflect::get(value, &"record".into()).ok())
+        .filter_map(|json| json.as_string())
+        .filter_map(|json| decode(&json))
+        .collect())
+}
+
+/// Every record this version can read.
+pub async fn read_all() -> Result<Vec<OutboxRecord>, OutboxError> {
+    let database = crate::database::open().await?;
+    let transaction = database.read(&[OUTBOX])?;
+    read_from(&transaction.object_store(OUTBOX)?).await
+}
+
+/// Reads every record, lets `decide` choose changes, and writes them in the
+/// same transaction: two tabs changing the queue at once never overwrite
+/// each other's records.
+pub async fn modify<T>(
+    decide: impl FnOnce(Vec<OutboxRecord>) -> (Vec<Change>, T),
+) -> Result<T, OutboxError> {
+    let database = crate::database::open().await?;
+    let transaction = database.write(&[OUTBOX])?;
+    let store = transaction.object_store(OUTBOX)?;
+    let records = read_from(&store).await?;
+    let (changes, outcome) = decide(records);
+    // One change per key, the last one asked for.
+    let mut last: HashMap<IdempotencyKey, Change> = HashMap::new();
+    for change in changes {
+        let key = match &change {
+            Change::Put(record) => record.key,
+            Change::Delete(key) => *key,
+        };
+        last.insert(key, change);
+    }
+    for change in last.into_values() {
+        match change {
+            Change::Put(record) => {
+                store.put(&encode(&record)?, None)?.await?;
+            }
+            Change::Delete(key) => {
+                store.delete(JsValue::from(key.to_string()))?.await?;
+            }
+        }
+    }
+    commit(transaction).await?;
+    Ok(outcome)
+}
+
+/// Waits until the transaction's writes are durable.
+pub async fn commit(transaction: Transaction) -> Result<(), OutboxError> {
+    let result = transaction.commit()?.await?;
+    if result.is_committed() {
+        Ok(())
+    } else {
+        Err(OutboxError::Database("the transaction was aborted".into()))
+    }
+}
