@@ -274,11 +274,12 @@ mod browser {
                 Some(_) => None,
                 None => return,
             };
-            if user == outbox.user.get_untracked() {
-                return;
+            // Also for the same user: a sign-in after the session ended
+            // releases what waited for it.
+            if user != outbox.user.get_untracked() {
+                outbox.user.set(user);
+                outbox.items.set(Vec::new());
             }
-            outbox.user.set(user);
-            outbox.items.set(Vec::new());
             spawn_local(async move {
                 if let Some(user) = user {
                     // Whatever waited for this user's sign-in may go now.

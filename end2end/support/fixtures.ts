@@ -72,6 +72,9 @@ export async function startConversation(page: Page, usernames: string, firstMess
   const thread = new URL(page.url()).pathname;
   await page.getByRole("textbox", { name: "Message" }).fill(firstMessage);
   await page.getByRole("button", { name: "Send" }).click();
-  await expect(page.getByRole("list", { name: "Messages" })).toContainText(firstMessage);
+  // Delivered, not just queued on the device.
+  await expect(page.getByRole("list", { name: "Messages" }).getByRole("listitem").last()).toContainText(
+    new RegExp(`${firstMessage}.*Sent`),
+  );
   return thread;
 }

@@ -153,8 +153,14 @@ test("after the session ends, changes wait and go once the user signs in again",
   await (await signUp(browser, server.url, bobName)).context.close();
   const { context, page } = await signUp(browser, server.url, adaName);
   const thread = await startConversation(page, bobName, "before");
-  await context.clearCookies();
+  await open(page, thread);
+  await context.setOffline(true);
   await send(page, "after expiry");
+  await expect(pending(page)).toHaveText("1 pending");
+  // The session ends while the device is offline; back online, the server
+  // refuses the queue, which waits.
+  await context.clearCookies();
+  await context.setOffline(false);
   await expect(page.getByRole("alert").filter({ hasText: "Your session has ended" })).toHaveText(
     "Your session has ended. Sign in again to send 1 change.",
   );

@@ -46,8 +46,22 @@ pub async fn replay() -> Result<ReplayReport, OutboxError> {
     .await?
 }
 
+/// `navigator.onLine` is false only when the device surely has no network:
+/// then nothing is sent, so no record counts an attempt that could not
+/// have reached the server (and a queued bookmark can still cancel out).
+fn surely_offline() -> bool {
+    js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
+        .and_then(|navigator| js_sys::Reflect::get(&navigator, &"onLine".into()))
+        .is_ok_and(|online| online.as_bool() == Some(false))
+}
+
 async fn replay_locked() -> Result<ReplayReport, OutboxError> {
     let mut report = ReplayReport::default();
+    if surely_offline() {
+        // The `online` event (or Background Sync) starts the next replay.
+        report.unreachable = true;
+        return Ok(report);
+    }
     loop {
         let now = crate::now();
         let Some((user, batch)) = store::modify(|records| take_batch(records, now)).await? else {

@@ -5,7 +5,8 @@ use mozi_core::{Mutation, SessionId};
 
 /// "Add to My schedule" / "Remove from My schedule". The change is queued
 /// on the device and shown at once; the header lists it until the server
-/// has it, and a refusal shows there with "Retry" and "Discard".
+/// has it, and a refusal shows there with "Retry" and "Discard". A change
+/// the device could not keep is reported by the header too.
 #[component]
 pub fn BookmarkButton(
     session: SessionId,
@@ -14,13 +15,15 @@ pub fn BookmarkButton(
 ) -> impl IntoView {
     let outbox = use_outbox();
     let pressed = move || outbox.bookmarked(session, bookmarked);
-    let error = RwSignal::new(None::<String>);
     let toggle = move |_| {
         let mutation = Mutation::SetBookmark {
             session,
             bookmarked: !pressed(),
         };
-        spawn_local(async move { error.set(outbox.enqueue(mutation).await.err()) });
+        spawn_local(async move {
+            // A failure is shown by the header's outbox error.
+            let _ = outbox.enqueue(mutation).await;
+        });
     };
 
     view! {
@@ -33,6 +36,5 @@ pub fn BookmarkButton(
         >
             {move || if pressed() { "Remove from My schedule" } else { "Add to My schedule" }}
         </button>
-        {move || error.get().map(|message| view! { <p class="field-error" role="alert">{message}</p> })}
     }
 }

@@ -8,6 +8,8 @@ use leptos_router::components::A;
 #[component]
 pub fn SiteHeader() -> impl IntoView {
     let auth = use_auth();
+    // Kept here, outside the part rebuilt when the user changes.
+    let warning = RwSignal::new(false);
     view! {
         <header class="site-header">
             <a class="brand" href="/">"MOZI"</a>
@@ -24,7 +26,7 @@ pub fn SiteHeader() -> impl IntoView {
                             Ok(Some(user)) => {
                                 view! {
                                     <span class="who">{user.display_name}</span>
-                                    <SignOutButton/>
+                                    <SignOutButton warning/>
                                 }
                                     .into_any()
                             }
@@ -47,10 +49,9 @@ pub fn SiteHeader() -> impl IntoView {
 /// to this user and are never sent under anyone else's session, so the
 /// choice is to keep waiting (signed in) or discard them.
 #[component]
-fn SignOutButton() -> impl IntoView {
+fn SignOutButton(warning: RwSignal<bool>) -> impl IntoView {
     let auth = use_auth();
     let outbox = use_outbox();
-    let warning = RwSignal::new(false);
     let unsent = move || outbox.items.with(Vec::len);
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();

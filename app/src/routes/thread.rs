@@ -47,8 +47,14 @@ pub fn ThreadPage() -> impl IntoView {
             None => (now, 0),
         }
     });
-    // Survives the thread's refetches, which rebuild the view around it.
     let composer = ComposerState::default();
+    let me = Memo::new(move |_| {
+        auth.user
+            .get()
+            .and_then(Result::ok)
+            .flatten()
+            .map(|user| user.id)
+    });
     let thread = Resource::new(
         move || {
             (
@@ -101,7 +107,6 @@ pub fn ThreadPage() -> impl IntoView {
                                 <p class="members">{format!("With {}", start.usernames)}</p>
                                 <p class="conversation-start"><QueuedStatus record=start.record/></p>
                                 <MessageList conversation me stored=Vec::new()/>
-                                <Composer conversation me state=composer/>
                             }
                                 .into_any());
                         }
@@ -118,12 +123,14 @@ pub fn ThreadPage() -> impl IntoView {
                         <h1>{thread.title}</h1>
                         <p class="members">{members}</p>
                         <MessageList conversation=thread.id me stored=thread.messages/>
-                        <Composer conversation=thread.id me state=composer/>
                     }
                         .into_any())
                 })}
             </ErrorBoundary>
         </Transition>
+        // Outside the part each refetch rebuilds: what is being typed never
+        // lands in a box that is going away.
+        {move || id.get().map(|conversation| view! { <Composer conversation me state=composer/> })}
     }
 }
 
@@ -155,7 +162,9 @@ fn MessageList(
     stored: Vec<MessageView>,
 ) -> impl IntoView {
     let outbox = use_outbox();
-    let stored = StoredValue::new(stored);
+    // Plain data: this list is rebuilt with each refetch, and its old copy
+    // may still render once while it goes.
+    let stored = std::sync::Arc::new(stored);
     let entries = move || {
         let mut known: Vec<MessageId> = Vec::new();
         let mut entries: Vec<Entry> = Vec::new();
@@ -165,7 +174,7 @@ fn MessageList(
                 entries.push(Entry::Stored(message.clone()));
             }
         };
-        stored.with_value(|messages| messages.iter().for_each(&mut add_stored));
+        stored.iter().for_each(&mut add_stored);
         outbox
             .delivered
             .with(|delivered| delivered.iter().for_each(&mut add_stored));
@@ -236,7 +245,7 @@ fn message_item(entry: Entry, me: Option<UserId>) -> impl IntoView {
     }
 }
 
-/// What is being written, kept by the page.
+/// What is being written, kept by the page across refetches.
 #[derive(Clone, Copy)]
 struct ComposerState {
     body: RwSignal<String>,
@@ -259,7 +268,7 @@ impl Default for ComposerState {
 #[component]
 fn Composer(
     conversation: ConversationId,
-    me: Option<UserId>,
+    me: Memo<Option<UserId>>,
     state: ComposerState,
 ) -> impl IntoView {
     let outbox = use_outbox();
@@ -268,60 +277,51 @@ fn Composer(
         error,
         queuing,
     } = state;
-    // A plain value, not a reactive one: the view around the composer is
-    // rebuilt on each refetch while the old one may still take input.
-    let draft = me.map(|me| Draft::new(me, conversation));
-    let keep_draft = {
-        let draft = draft.clone();
-        move |text: &str| {
-            if let Some(draft) = &draft {
-                draft.save(text);
-            }
+    let draft = move || me.get_untracked().map(|me| Draft::new(me, conversation));
+    let keep_draft = move |text: &str| {
+        if let Some(draft) = draft() {
+            draft.save(text);
         }
     };
     // Effects run only in the browser, after hydration: the draft returns then.
     Effect::new(move |_| {
-        let saved = draft.as_ref().and_then(Draft::load);
+        let saved = me.get().and_then(|me| Draft::new(me, conversation).load());
         if let Some(saved) = saved.filter(|_| body.get_untracked().is_empty()) {
             body.set(saved);
         }
     });
 
-    let submit = {
-        let keep_draft = keep_draft.clone();
-        move |event: leptos::ev::SubmitEvent| {
-            event.prevent_default();
-            let text = body.get_untracked();
-            let valid = match MessageBody::parse(&text) {
-                Ok(valid) => valid,
-                Err(invalid) => {
-                    error.set(Some(invalid.to_string()));
-                    return;
-                }
-            };
-            error.set(None);
-            queuing.set(true);
-            let mutation = Mutation::SendMessage {
-                conversation,
-                id: MessageId(random_uuid()),
-                body: valid.as_str().to_owned(),
-                created_at: device_now(),
-            };
-            let keep_draft = keep_draft.clone();
-            spawn_local(async move {
-                match outbox.enqueue(mutation).await {
-                    Ok(()) => {
-                        // Text typed meanwhile stays.
-                        if body.get_untracked() == text {
-                            body.set(String::new());
-                            keep_draft("");
-                        }
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let text = body.get_untracked();
+        let valid = match MessageBody::parse(&text) {
+            Ok(valid) => valid,
+            Err(invalid) => {
+                error.set(Some(invalid.to_string()));
+                return;
+            }
+        };
+        error.set(None);
+        queuing.set(true);
+        let mutation = Mutation::SendMessage {
+            conversation,
+            id: MessageId(random_uuid()),
+            body: valid.as_str().to_owned(),
+            created_at: device_now(),
+        };
+        spawn_local(async move {
+            match outbox.enqueue(mutation).await {
+                Ok(()) => {
+                    // Text typed meanwhile stays.
+                    if body.get_untracked() == text {
+                        body.set(String::new());
+                        keep_draft("");
                     }
-                    Err(reason) => error.set(Some(reason)),
                 }
-                queuing.set(false);
-            });
-        }
+                Err(reason) => error.set(Some(reason)),
+            }
+            queuing.set(false);
+        });
     };
 
     view! {
