@@ -156,6 +156,16 @@ impl Outbox {
             })
     }
 
+    /// Whether the queue holds the start of `conversation`, without
+    /// subscribing to the queue.
+    pub fn pending_start_untracked(self, conversation: ConversationId) -> bool {
+        self.items.with_untracked(|items| {
+            items.iter().any(|record| {
+                matches!(&record.mutation, Mutation::StartConversation { conversation: c, .. } if *c == conversation)
+            })
+        })
+    }
+
     /// Whether `session` is shown as bookmarked: the latest queued change
     /// (unless it failed), else what the server confirmed since the page
     /// loaded, else `from_server` as the page was loaded with it.

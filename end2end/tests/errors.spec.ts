@@ -11,9 +11,17 @@ test("bad input is explained and changes nothing", async ({ browser, server }) =
   await open(page, "/messages");
   await page.getByRole("textbox", { name: "Usernames" }).fill("ghost_nobody");
   await page.getByRole("button", { name: "Start conversation" }).click();
-  await expect(page.getByRole("alert")).toHaveText('There is no user named "ghost_nobody".');
-  await expect(page).toHaveURL(/\/messages$/);
+  // The server refuses it: the queued start says so, with Retry and Discard.
+  const start = page.locator(".conversation-start");
+  await expect(start).toContainText(/Failed.*There is no user named "ghost_nobody"\./);
+  await start.getByRole("button", { name: "Discard" }).click();
+  await open(page, "/messages");
   await expect(page.getByText("No conversations yet.")).toBeVisible();
+  // A malformed name is refused on the device, before anything is queued.
+  await page.getByRole("textbox", { name: "Usernames" }).fill("no spaces? no!");
+  await page.getByRole("button", { name: "Start conversation" }).click();
+  await expect(page.getByRole("alert")).toBeVisible();
+  await expect(page).toHaveURL(/\/messages$/);
 
   // Empty and oversize messages.
   await page.getByRole("textbox", { name: "Usernames" }).fill(bobName);

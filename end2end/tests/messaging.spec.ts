@@ -14,6 +14,8 @@ test("two people message each other live, and a reload keeps everything", async 
   await ada.page.getByRole("button", { name: "Start conversation" }).click();
   await expect(ada.page).toHaveURL(/\/messages\/[0-9a-f-]{36}$/);
   const threadUrl = ada.page.url();
+  // Queued on her device first; the thread gets Bob's name once the server has it.
+  await expect(ada.page.getByRole("heading", { level: 1 })).toHaveText(bobName.toUpperCase());
 
   // Bob watches his conversation list; Ada's message arrives without a reload.
   await open(bob.page, "/messages");
@@ -74,6 +76,7 @@ test("a group conversation reaches every member", async ({ browser, server }) =>
   await expect(ann.page).toHaveURL(/\/messages\/[0-9a-f-]{36}$/);
   await ann.page.getByRole("textbox", { name: "Message" }).fill("Lunch?");
   await ann.page.getByRole("button", { name: "Send" }).click();
+  await expect(ann.page.getByRole("list", { name: "Messages" })).toContainText(/Lunch\?.*Sent/);
   for (const member of [ben, cat]) {
     await open(member.page, "/messages");
     const item = member.page.getByRole("list", { name: "Conversations" }).getByRole("listitem");

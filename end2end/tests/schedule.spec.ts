@@ -1,3 +1,4 @@
+import { pending } from "../support/outbox";
 import { test, expect, open, signUp, uniqueName, watchErrors } from "../support/fixtures";
 
 test("the schedule has a tab per day and each session its own page", async ({ page }) => {
@@ -60,6 +61,8 @@ test("My schedule lists bookmarks in time order", async ({ browser, server }) =>
   await open(page, "/?day=1");
   await page.locator(".session-card").last().getByRole("button", { name: "Add to My schedule" }).click();
   await expect(page.locator(".session-card").last().getByRole("button", { name: "Remove from My schedule" })).toBeVisible();
+  // Queued on the device, then delivered.
+  await expect(pending(page)).toHaveCount(0);
 
   await open(page, "/my-schedule");
   const times = page.locator(".session-card .time");

@@ -65,8 +65,13 @@ pub fn ThreadPage() -> impl IntoView {
                 auth.generation(),
             )
         },
-        |(id, ..)| async move {
+        move |(id, ..)| async move {
             match id {
+                // Started on this device and not delivered yet: the server
+                // does not know it, so there is nothing to ask.
+                Some(id) if outbox.pending_start_untracked(id) => Err(AppError::not_found(
+                    "This conversation is not on the server yet.",
+                )),
                 Some(id) => get_thread(id).await,
                 None => Err(AppError::not_found("There is no such conversation.")),
             }
