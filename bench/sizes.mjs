@@ -11,10 +11,13 @@ const worker = `${process.env.MOZI_TARGET_DIR ?? "target"}/service-worker/pkg`;
 
 // Budgets in compressed (brotli) bytes: what a first visit costs on the wire.
 const files = [
-  { name: "app wasm", path: `${site}/pkg/mozi.wasm`, brotliBudget: 340 * 1024 },
+  // Raised from 340 KB with the outbox (its views, IndexedDB layer and record JSON).
+  { name: "app wasm", path: `${site}/pkg/mozi.wasm`, brotliBudget: 420 * 1024 },
   { name: "app JS glue", path: `${site}/pkg/mozi.js`, brotliBudget: 12 * 1024 },
   { name: "stylesheet", path: `${site}/pkg/mozi.css`, brotliBudget: 6 * 1024 },
-  { name: "worker wasm", path: `${worker}/mozi_sw_bg.wasm`, brotliBudget: 70 * 1024 },
+  // Raised from 70 KB with the outbox replayer: serde-derived JSON for its
+  // records is most of the growth.
+  { name: "worker wasm", path: `${worker}/mozi_sw_bg.wasm`, brotliBudget: 140 * 1024 },
   { name: "worker JS glue", path: `${worker}/mozi_sw.js`, brotliBudget: 8 * 1024 },
   { name: "worker bootstrap", path: "service-worker/bootstrap.js", brotliBudget: 2 * 1024 },
 ];

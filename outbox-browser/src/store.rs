@@ -100,3 +100,23 @@ pub async fn commit(transaction: Transaction) -> Result<(), OutboxError> {
         Err(OutboxError::Database("the transaction was aborted".into()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::decode;
+
+    #[test]
+    fn records_of_known_versions_are_read_and_newer_ones_left_alone() {
+        let v1 = r#"{"version":1,"key":"7c9e6679-7425-40de-944b-e07fc1f90ae7","user":3,
+            "scope":{"kind":"bookmark","id":4},
+            "mutation":{"kind":"set_bookmark","session":4,"bookmarked":true},
+            "created_at":10,"attempts":0,"last_error":null,
+            "state":{"state":"pending"},"not_before":10}"#;
+        let record = decode(v1).expect("a version 1 record is read");
+        assert_eq!(record.user.0, 3);
+        assert_eq!(record.retried_at, None);
+        let newer = v1.replace(r#""version":1"#, r#""version":99"#);
+        assert!(decode(&newer).is_none());
+        assert!(decode("not json").is_none());
+    }
+}
