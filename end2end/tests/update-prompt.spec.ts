@@ -1,6 +1,7 @@
 import { test, expect, open, signUp, startConversation, uniqueName } from "../support/fixtures";
 import { RunningServer, builtSite } from "../support/server";
 import { becomeControlled } from "../support/worker";
+import { pending, send, storedBodies } from "../support/outbox";
 import { appendFileSync, cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -50,6 +51,13 @@ test("every tab offers the new version and moves to it with exactly one reload",
     const second = await context.newPage();
     const thread = await startConversation(second, bobName, "Hello");
     await open(second, thread);
+    // The first tab queues a message while offline.
+    await open(first, thread);
+    await context.setOffline(true);
+    await send(first, "queued before the update");
+    await expect(pending(first)).toHaveText("1 pending");
+    await context.setOffline(false);
+    await open(first, "/");
     const composer = second.getByRole("textbox", { name: "Message" });
     await composer.fill("half-written, not sent");
     const toast = (page: Page) => page.getByRole("status").filter({ hasText: "New version available" });
@@ -67,7 +75,10 @@ test("every tab offers the new version and moves to it with exactly one reload",
     await toast(first).getByRole("button", { name: "Reload" }).click();
     for (const page of [first, second]) await expect(page.locator(".version")).toHaveText(v2);
     await expect(composer).toHaveValue("half-written, not sent");
-    await expect(second.getByRole("list", { name: "Messages" }).getByRole("listitem")).toHaveCount(1);
+    // The queued message arrived, once.
+    await expect(second.getByRole("list", { name: "Messages" }).getByRole("listitem")).toHaveCount(2);
+    await expect.poll(() => storedBodies(context, thread)).toEqual(["Hello", "queued before the update"]);
+    await expect(pending(first)).toHaveCount(0);
     await expect(toast(first)).toHaveCount(0);
     await expect(toast(second)).toHaveCount(0);
     expect(navigations.map((count) => count.value)).toEqual([1, 1]);
