@@ -53,6 +53,13 @@ export async function signUp(browser: Browser, baseURL: string, username: string
   return { context, page };
 }
 
+/** Fills in and submits the sign-in form shown on the page. */
+export async function submitSignIn(page: Page, username: string) {
+  await page.getByRole("textbox", { name: "Username" }).fill(username);
+  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
 /** Collects console errors and uncaught exceptions of a page. */
 export function watchErrors(page: Page): string[] {
   const errors: string[] = [];

@@ -1,4 +1,4 @@
-import { test, expect, open, signUp, uniqueName } from "../support/fixtures";
+import { test, expect, open, signUp, submitSignIn, uniqueName } from "../support/fixtures";
 
 test("bad input is explained and changes nothing", async ({ browser, server }) => {
   const adaName = uniqueName("ada");
@@ -80,9 +80,7 @@ test("a personal page sends a visitor to sign in and back", async ({ browser, se
   await page.goto("/my-schedule");
   await expect(page).toHaveURL(/\/login\?next=\/my-schedule$/);
   await page.locator("body[data-hydrated]").waitFor();
-  await page.getByRole("textbox", { name: "Username" }).fill(name);
-  await page.getByLabel("Password").fill("correct horse battery");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await submitSignIn(page, name);
   await expect(page).toHaveURL(/\/my-schedule$/);
   await expect(page.getByRole("heading", { name: "My schedule" })).toBeVisible();
 

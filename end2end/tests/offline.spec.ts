@@ -1,4 +1,4 @@
-import { test, expect, open, signUp, startConversation, uniqueName, waitForHydration } from "../support/fixtures";
+import { test, expect, open, signUp, startConversation, submitSignIn, uniqueName, waitForHydration } from "../support/fixtures";
 import { becomeControlled, stopAllWorkers, savedPages } from "../support/worker";
 import type { RunningServer } from "../support/server";
 import { chromium, type BrowserContext } from "@playwright/test";
@@ -102,9 +102,7 @@ test("a signed-out user's pages never show to the next user", async ({ browser, 
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/login$/);
   await waitForHydration(page);
-  await page.getByRole("textbox", { name: "Username" }).fill(bobName);
-  await page.getByLabel("Password").fill("correct horse battery");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await submitSignIn(page, bobName);
   await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
   await open(page, "/");
 

@@ -1,4 +1,13 @@
-import { test, expect, open, signUp, startConversation, uniqueName, watchErrors } from "../support/fixtures";
+import {
+  test,
+  expect,
+  open,
+  signUp,
+  startConversation,
+  submitSignIn,
+  uniqueName,
+  watchErrors,
+} from "../support/fixtures";
 import { becomeControlled } from "../support/worker";
 import { messages, pending, send, storedBodies, storedBookmarks } from "../support/outbox";
 
@@ -68,16 +77,15 @@ test("a server killed in the middle of a batch loses and doubles nothing", async
 
   // The first batch request (from the page or the worker) is cut off while
   // the server is applying it.
-  let killed = false;
+  let killed: Promise<void> | undefined;
   context.on("request", (request) => {
     if (!killed && request.url().endsWith("/api/mutations")) {
-      killed = true;
-      setTimeout(() => void ownServer.stop(), 30);
+      killed = new Promise((done) => setTimeout(() => void ownServer.stop().then(done), 30));
     }
   });
   await context.setOffline(false);
-  await expect.poll(() => killed).toBe(true);
-  await new Promise((settle) => setTimeout(settle, 500));
+  await expect.poll(() => killed !== undefined).toBe(true);
+  await killed;
   await ownServer.restart();
 
   await expect(pending(page)).toHaveCount(0, { timeout: 40_000 });
@@ -167,9 +175,7 @@ test("after the session ends, changes wait and go once the user signs in again",
   await expect(pending(page)).toHaveText("1 pending");
 
   await page.getByRole("link", { name: "Sign in again" }).click();
-  await page.getByRole("textbox", { name: "Username" }).fill(adaName);
-  await page.getByLabel("Password").fill("correct horse battery");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await submitSignIn(page, adaName);
   await expect(page).toHaveURL(new RegExp(`${thread}$`));
   await expect(pending(page)).toHaveCount(0);
   expect(await storedBodies(context, thread)).toEqual(["before", "after expiry"]);
@@ -230,20 +236,19 @@ test("one person's queue is never sent as another's", async ({ browser, server }
     form: { username: bobName, password: "correct horse battery", next: "/" },
   });
   expect(signIn.ok()).toBe(true);
+  const mark = server.log.length;
   await context.setOffline(false);
   await open(page, "/messages");
   await expect(page.locator(".who")).toHaveText(bobName.toUpperCase());
   await expect(pending(page)).toHaveCount(0);
-  // Bob's session sent nothing of Ada's.
-  await page.waitForTimeout(1000);
+  // Ada's batch went out under Bob's session and was refused: nothing of hers is stored.
+  await expect.poll(() => server.requestsSince(mark).includes("/api/mutations")).toBe(true);
   expect(await storedBodies(context, thread)).toEqual(["hi bob"]);
 
   // Ada signs in again: her message goes, once.
   await page.getByRole("button", { name: "Sign out" }).click();
   await open(page, "/login");
-  await page.getByRole("textbox", { name: "Username" }).fill(adaName);
-  await page.getByLabel("Password").fill("correct horse battery");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await submitSignIn(page, adaName);
   await expect(page.locator(".who")).toHaveText(adaName.toUpperCase());
   await expect.poll(() => storedBodies(context, thread)).toEqual(["hi bob", "ada, offline"]);
 

@@ -56,12 +56,6 @@ impl From<JsValue> for OutboxError {
     }
 }
 
-impl From<js_sys::Object> for OutboxError {
-    fn from(value: js_sys::Object) -> Self {
-        JsValue::from(value).into()
-    }
-}
-
 impl From<OutboxError> for JsValue {
     fn from(error: OutboxError) -> Self {
         js_sys::Error::new(&error.to_string()).into()

@@ -44,11 +44,6 @@ pub async fn records_of(user: UserId) -> Result<Vec<OutboxRecord>, OutboxError> 
     Ok(records)
 }
 
-/// Whether anything of `user`'s is still queued (a sign-out warns then).
-pub async fn has_records(user: UserId) -> Result<bool, OutboxError> {
-    Ok(!records_of(user).await?.is_empty())
-}
-
 /// "Retry": a failed or waiting record of `user` is due again now.
 pub async fn retry(user: UserId, key: IdempotencyKey) -> Result<(), OutboxError> {
     let now = crate::now();

@@ -22,10 +22,6 @@ const ENDPOINT: &str = "/api/mutations";
 /// What one replay did.
 #[derive(Debug, Default)]
 pub struct ReplayReport {
-    /// Records acknowledged by the server.
-    pub delivered: usize,
-    /// Requests made.
-    pub requests: usize,
     /// The server could not be reached or asked to wait (network, 5xx,
     /// 429): what is left is tried again later.
     pub unreachable: bool,
@@ -69,14 +65,12 @@ async fn replay_locked() -> Result<ReplayReport, OutboxError> {
         };
         channel::notify(&[]);
         let answers = send(user, &batch).await;
-        report.requests += 1;
         let now = crate::now();
         let unreachable = answers.iter().any(|(_, answer)| {
             matches!(answer, Answer::Network)
                 || matches!(answer, Answer::Batch { status, .. } if *status == 429 || *status >= 500)
         });
-        let (delivered, applied) = store::modify(|records| settle(records, &answers, now)).await?;
-        report.delivered += delivered;
+        let applied = store::modify(|records| settle(records, &answers, now)).await?;
         channel::notify(&applied);
         if unreachable {
             report.unreachable = true;
@@ -194,9 +188,8 @@ fn settle(
     records: Vec<OutboxRecord>,
     answers: &[(OutboxRecord, Answer)],
     now: UnixMillis,
-) -> (Vec<Change>, (usize, Vec<Applied>)) {
+) -> (Vec<Change>, Vec<Applied>) {
     let mut changes = Vec::new();
-    let mut delivered = 0;
     let mut applied = Vec::new();
     for (sent, answer) in answers {
         let Some(mut record) = records
@@ -208,7 +201,6 @@ fn settle(
         };
         match decide(&record, answer, now) {
             Decision::Remove => {
-                delivered += 1;
                 if let Answer::Item(item) = answer {
                     if let Outcome::Applied(result) = &item.outcome {
                         applied.push(result.clone());
@@ -236,5 +228,5 @@ fn settle(
         }
         changes.push(Change::Put(record));
     }
-    (changes, (delivered, applied))
+    (changes, applied)
 }
