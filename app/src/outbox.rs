@@ -189,6 +189,24 @@ impl Outbox {
             .unwrap_or(from_server)
     }
 
+    /// Sessions a queued change adds to My schedule, which the server's
+    /// list does not have yet.
+    pub fn queued_additions(self) -> Vec<SessionId> {
+        let mut sessions: Vec<SessionId> = self.items.with(|items| {
+            items
+                .iter()
+                .filter_map(|record| match record.mutation {
+                    Mutation::SetBookmark { session, .. } => Some(session),
+                    _ => None,
+                })
+                .collect()
+        });
+        sessions.sort_unstable();
+        sessions.dedup();
+        sessions.retain(|session| self.bookmarked(*session, false));
+        sessions
+    }
+
     /// Whether a change to `session` is waiting to be sent.
     pub fn bookmark_queued(self, session: SessionId) -> bool {
         self.items.with(|items| {

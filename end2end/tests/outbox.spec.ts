@@ -24,6 +24,10 @@ test("changes made offline reach the server once, in order, with the page closed
   await open(page, "/");
   const cards = page.locator(".session-card");
   const titles = await cards.getByRole("heading").allInnerTexts();
+  // A session page opened in the app: its data is kept too.
+  await cards.nth(1).getByRole("link", { name: titles[1] }).click();
+  await expect(page.getByRole("heading", { level: 1, name: titles[1] })).toBeVisible();
+  await open(page, "/my-schedule");
   await open(page, toCat);
   await open(page, toBob);
 
@@ -39,6 +43,10 @@ test("changes made offline reach the server once, in order, with the page closed
   await cards.nth(0).getByRole("button", { name: "Remove from My schedule" }).click();
   await expect(cards.nth(0).getByRole("button", { name: "Add to My schedule" })).toBeVisible();
   await expect(pending(page)).toHaveText("6 pending");
+  // My schedule already has the session added on the device.
+  await open(page, "/my-schedule");
+  await expect(page.getByRole("heading", { name: titles[1] })).toBeVisible();
+  await expect(page.getByRole("heading", { name: titles[0] })).toHaveCount(0);
   await pending(page).click();
   await expect(page.getByRole("region", { name: "Not sent yet" }).getByRole("listitem")).toHaveCount(6);
 

@@ -1,21 +1,22 @@
-use crate::api::schedule::get_my_schedule;
+use crate::api::schedule::{get_my_schedule, get_session};
 use crate::components::{use_auth, ErrorNotice, Loading, SessionCard};
 use crate::outbox::use_outbox;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use mozi_core::AppError;
+use mozi_core::{AppError, SessionId, SessionSummary};
 
-/// `/my-schedule`: the signed-in user's bookmarks in time order. A removal
-/// still queued on the device already hides its session; an addition shows
-/// once the server has it.
+/// `/my-schedule`: the signed-in user's bookmarks in time order, as the
+/// device sees them: a removal still queued hides its session, an addition
+/// still queued shows it.
 #[component]
 pub fn MySchedulePage() -> impl IntoView {
     let auth = use_auth();
     let outbox = use_outbox();
-    let sessions = Resource::new(
+    let confirmed = Resource::new(
         move || (auth.generation(), outbox.bookmark_confirmations()),
         |_| get_my_schedule(),
     );
+    let queued = Resource::new(move || outbox.queued_additions(), summaries_of);
 
     view! {
         <Title text="My schedule"/>
@@ -23,11 +24,15 @@ pub fn MySchedulePage() -> impl IntoView {
         <Transition fallback=Loading>
             <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
                 {move || Suspend::new(async move {
-                    let sessions: Vec<_> = sessions
-                        .await?
-                        .into_iter()
-                        .filter(|session| outbox.bookmarked(session.id, true))
-                        .collect();
+                    let mut sessions = confirmed.await?;
+                    for session in queued.await {
+                        if !sessions.iter().any(|known| known.id == session.id) {
+                            sessions.push(session);
+                        }
+                    }
+                    sessions.retain(|session| outbox.bookmarked(session.id, true));
+                    // The server's order: by day, start and room.
+                    sessions.sort_by(|a, b| (a.day, &a.starts_at, &a.room).cmp(&(b.day, &b.starts_at, &b.room)));
                     Ok::<_, AppError>(if sessions.is_empty() {
                         view! {
                             <p class="empty">
@@ -51,4 +56,17 @@ pub fn MySchedulePage() -> impl IntoView {
             </ErrorBoundary>
         </Transition>
     }
+}
+
+/// The cards of sessions added on this device but not yet sent. One the
+/// device cannot load (offline, and its page never visited) shows once the
+/// server has the bookmark.
+async fn summaries_of(sessions: Vec<SessionId>) -> Vec<SessionSummary> {
+    let mut summaries = Vec::with_capacity(sessions.len());
+    for id in sessions {
+        if let Ok(detail) = get_session(id).await {
+            summaries.push(detail.summary);
+        }
+    }
+    summaries
 }
