@@ -25,15 +25,26 @@
 // request of the context, the workers' included, and disable the HTTP cache).
 
 import { chromium } from "@playwright/test";
-import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { get as httpGet } from "node:http";
-import { createServer } from "node:net";
-import { homedir, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import {
+  atExit,
+  BenchServer,
+  builtSite,
+  CHROMIUM_ARGS,
+  hydrated,
+  repo,
+  run,
+  serverBinary,
+  SetupError,
+  sleep,
+  stats,
+  until,
+} from "./harness.mjs";
 
-const repo = resolve(import.meta.dirname, "..");
 const RUNS = Number(process.env.SW_BENCH_RUNS ?? 15);
 // Pause after each page has hydrated, for the page's own work to finish.
 // (Chromium re-fetches the worker script about 2 s after each navigation
@@ -41,108 +52,12 @@ const RUNS = Number(process.env.SW_BENCH_RUNS ?? 15);
 // step's first byte.)
 const SETTLE_MS = Number(process.env.SW_BENCH_SETTLE_MS ?? 1000);
 const WATCHDOG_MS = 6 * 60_000;
-const CHROMIUM_ARGS = JSON.parse(readFileSync(join(repo, "end2end/chromium-flags.json"), "utf8"));
-
-class SetupError extends Error {}
-
-const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
-
-async function until(condition, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await sleep(20);
-  }
-  throw new SetupError(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
-
-// ---------------------------------------------------------------- cleanup
-
-const cleanups = [];
-let cleaning = null;
-function cleanUp() {
-  cleaning ??= (async () => {
-    for (const step of cleanups.reverse()) {
-      try {
-        await step();
-      } catch (error) {
-        console.error(`cleanup: ${error.message}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.on(signal, () => cleanUp().then(() => process.exit(130)));
-}
-setTimeout(() => {
-  console.error(`gave up after ${WATCHDOG_MS / 1000} s`);
-  cleanUp().then(() => process.exit(2));
-}, WATCHDOG_MS).unref();
 
 // ----------------------------------------------------------------- servers
 
-function serverBinary() {
-  const candidates = [
-    process.env.MOZI_SERVER_BIN,
-    join(homedir(), ".cache/mozi-target/release/server"),
-    join(repo, "target/release/server"),
-  ].filter(Boolean);
-  const found = candidates.find((path) => existsSync(path));
-  if (!found) throw new SetupError(`no server binary (tried ${candidates.join(", ")})`);
-  return found;
-}
-
-async function freePort() {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once("error", fail);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => done(port));
-    });
-  });
-}
-
-async function startServer(binary, siteRoot, dataDir) {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const log = [];
-  const child = spawn(binary, [], {
-    cwd: repo,
-    env: {
-      ...process.env,
-      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-      LEPTOS_SITE_ROOT: siteRoot,
-      LEPTOS_OUTPUT_NAME: "mozi",
-      DATABASE_URL: `sqlite://${join(dataDir, "mozi.db")}`,
-      RUST_LOG: "warn",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const keep = (chunk) => log.push(...chunk.toString().split("\n").filter(Boolean));
-  child.stdout.on("data", keep);
-  child.stderr.on("data", keep);
-  const exited = new Promise((done) => child.once("exit", done));
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGTERM");
-      const killer = setTimeout(() => child.kill("SIGKILL"), 5000);
-      await exited;
-      clearTimeout(killer);
-    }
-  });
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new SetupError(`server exited:\n${log.join("\n")}`);
-    try {
-      if ((await fetch(`${url}/api/current_user`)).status === 200) return { url, log };
-    } catch {
-      // Not listening yet.
-    }
-    await sleep(100);
-  }
-  throw new SetupError(`server did not answer within 30 s:\n${log.join("\n")}`);
+async function startServer(variant, binary) {
+  const { url, log } = await BenchServer.start(binary, variant.site, variant.data);
+  Object.assign(variant, { url, log });
 }
 
 /** Bytes of `path` as the server sends them to a browser (compressed). */
@@ -169,16 +84,6 @@ function wireBytes(url, path) {
 const gzip = (bytes) => gzipSync(bytes, { level: 9 }).length;
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
 const ms = (value) => (value === null || value === undefined ? "-" : value.toFixed(1));
-
-function stats(values) {
-  const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
-  if (!sorted.length) return null;
-  const rank = (p) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
-  const middle = sorted.length / 2;
-  const median =
-    sorted.length % 2 ? sorted[Math.floor(middle)] : (sorted[middle - 1] + sorted[middle]) / 2;
-  return { n: sorted.length, median, p90: rank(0.9), min: sorted[0], max: sorted.at(-1) };
-}
 
 function workerSizes(source) {
   const lines = source.split("\n");
@@ -209,15 +114,6 @@ function registerPlainWorker() {
     const path = new URL(url, location.href).pathname;
     return register.call(this, path === "/sw.js" ? "/plain-sw.js" : url, options);
   };
-}
-
-async function hydrated(page, timeout = 15_000) {
-  try {
-    await page.locator("body[data-hydrated]").waitFor({ state: "attached", timeout });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function activeWorkerUrl(page) {
@@ -294,7 +190,7 @@ function precachedFetch(page) {
 
 async function setUpVariant(browser, variant, manifestLength) {
   const context = await browser.newContext({ baseURL: variant.url });
-  cleanups.push(() => context.close());
+  atExit(() => context.close());
   variant.context = context;
   variant.messages = [];
   const note = (source, type, text) => variant.messages.push(`${source} ${type}: ${text}`);
@@ -373,11 +269,10 @@ async function measureNavigation(variant) {
 
 async function main() {
   const binary = serverBinary();
-  const site = resolve(repo, process.env.LEPTOS_SITE_ROOT ?? "target/site");
-  if (!existsSync(join(site, "pkg"))) throw new SetupError(`no built site at ${site}`);
+  const site = builtSite();
   const plainTemplate = readFileSync(join(repo, "bench/plain-sw.js"), "utf8");
   const root = mkdtempSync(join(tmpdir(), "mozi-sw-bench-"));
-  cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+  atExit(() => rmSync(root, { recursive: true, force: true }));
 
   // The Rust variant first: its /sw.js gives the manifest both workers use.
   const rust = { name: "Rust (wasm)", script: "/sw.js", plain: false, timings: [], fileTimings: [] };
@@ -388,7 +283,7 @@ async function main() {
     cpSync(site, variant.site, { recursive: true });
     mkdirSync(variant.data);
   }
-  Object.assign(rust, await startServer(binary, rust.site, rust.data));
+  await startServer(rust, binary);
   const rustSource = await (await fetch(`${rust.url}/sw.js`)).text();
   const manifestLine = rustSource.split("\n")[1] ?? "";
   if (!manifestLine.startsWith("self.__MOZI = {")) {
@@ -400,7 +295,7 @@ async function main() {
   // Written after the Rust server started, into the plain copy only: both
   // workers precache the same files.
   writeFileSync(join(plain.site, "plain-sw.js"), plainSource);
-  Object.assign(plain, await startServer(binary, plain.site, plain.data));
+  await startServer(plain, binary);
   const plainServed = await (await fetch(`${plain.url}/plain-sw.js`)).text();
   if (plainServed !== plainSource) throw new SetupError("/plain-sw.js is not served as written");
 
@@ -411,7 +306,7 @@ async function main() {
   const plainWire = await wireBytes(plain.url, "/plain-sw.js");
 
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
-  cleanups.push(() => browser.close());
+  atExit(() => browser.close());
 
   // Does Playwright's route() see the worker script's fetch? (Checked in a
   // throw-away context; not used for the measurements, see the top.)
@@ -579,13 +474,4 @@ async function main() {
   }
 }
 
-let status = 0;
-try {
-  await main();
-} catch (error) {
-  console.error(error instanceof SetupError ? `setup failed: ${error.message}` : error);
-  status = 1;
-} finally {
-  await cleanUp();
-}
-process.exit(status);
+await run(main, WATCHDOG_MS);

@@ -24,10 +24,12 @@ if ! command -v cargo >/dev/null; then
     exit 1
 fi
 
-if ! command -v node >/dev/null || ! command -v npm >/dev/null || [ ! -x /usr/bin/chromium ]; then
-    say "Installing Debian packages: chromium, nodejs, npm"
+if ! command -v node >/dev/null || ! command -v npm >/dev/null || [ ! -x /usr/bin/chromium ] \
+    || ! command -v sqlite3 >/dev/null; then
+    # sqlite3: the outbox soak reads the order the server stored messages in.
+    say "Installing Debian packages: chromium, nodejs, npm, sqlite3"
     as_root apt-get update -qq
-    as_root apt-get install -y -qq chromium nodejs npm >/dev/null
+    as_root apt-get install -y -qq chromium nodejs npm sqlite3 >/dev/null
 fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then

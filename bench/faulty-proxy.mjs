@@ -1,0 +1,180 @@
+// An HTTP proxy on 127.0.0.1 between the browser and the server. It passes
+// everything through and counts the outbox's batches (POST
+// /api/mutations); when told to, it makes a share of those batches fail the
+// ways they fail in the field:
+//   "503"         the server is overloaded: 503 with no answer per item;
+//   "drop before" the connection drops before the server saw the batch;
+//   "drop after"  the server applied the batch, then the connection dropped
+//                 before its answer arrived (the case that doubles
+//                 mutations in naive queues);
+//   "kill"        the server process is killed (SIGKILL) a few milliseconds
+//                 into the batch and started again; batches sent while it
+//                 is down find no server.
+
+import { createServer, request } from "node:http";
+import { sleep } from "./harness.mjs";
+
+export const FAULTS = ["503", "drop before", "drop after", "kill"];
+const BATCH_PATH = "/api/mutations";
+
+/** A seeded generator of numbers in [0, 1) (mulberry32), so a run can be repeated. */
+export function seededRandom(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class FaultyProxy {
+  /** Share of batches that fail, 0 to 1. */
+  failureRate = 0;
+  /** Batches the browser sent. */
+  batches = 0;
+  /** Mutations in those batches, resends included. */
+  itemsSent = 0;
+  /** Mutations the browser got a 2xx answer for. */
+  itemsAcknowledged = 0;
+  /** Faults injected, by kind. */
+  injected = Object.fromEntries(FAULTS.map((fault) => [fault, 0]));
+  /** Server restarts done for "kill". */
+  restarts = 0;
+  restarting = null;
+
+  constructor(server, random) {
+    this.server = server;
+    this.random = random;
+    this.http = createServer((incoming, outgoing) => this.handle(incoming, outgoing));
+  }
+
+  static async start(server, random) {
+    const proxy = new FaultyProxy(server, random);
+    await new Promise((done) => proxy.http.listen(0, "127.0.0.1", done));
+    proxy.url = `http://127.0.0.1:${proxy.http.address().port}`;
+    return proxy;
+  }
+
+  async close() {
+    this.http.closeAllConnections();
+    await new Promise((done) => this.http.close(done));
+    await this.restarting;
+  }
+
+  handle(incoming, outgoing) {
+    if (incoming.method !== "POST" || new URL(incoming.url, this.url).pathname !== BATCH_PATH) {
+      this.forward(incoming, outgoing);
+      return;
+    }
+    this.batches += 1;
+    const fault =
+      this.random() < this.failureRate ? FAULTS[Math.floor(this.random() * FAULTS.length)] : null;
+    if (fault) this.injected[fault] += 1;
+    const chunks = [];
+    incoming.on("data", (chunk) => chunks.push(chunk));
+    incoming.on("end", () => {
+      const body = Buffer.concat(chunks);
+      this.itemsSent += itemCount(body);
+      switch (fault) {
+        case "503":
+          outgoing.writeHead(503, { "content-type": "text/plain" }).end("injected");
+          return;
+        case "drop before":
+          incoming.socket.destroy();
+          return;
+        case "drop after":
+          this.forward(incoming, outgoing, body, () => incoming.socket.destroy());
+          return;
+        case "kill":
+          this.forward(incoming, outgoing, body);
+          setTimeout(() => this.restart(), Math.floor(this.random() * 20));
+          return;
+        default:
+          this.forward(incoming, outgoing, body);
+      }
+    });
+  }
+
+  /**
+   * Sends the request on to the server and its answer back; with `body`,
+   * a batch already read, whose acknowledged items are counted (or, with
+   * `dropAnswer`, whose answer is swallowed and the connection cut).
+   */
+  forward(incoming, outgoing, body, dropAnswer) {
+    const upstream = request(
+      {
+        host: "127.0.0.1",
+        port: this.server.port,
+        method: incoming.method,
+        path: incoming.url,
+        // A batch's answer is read here, so it comes uncompressed.
+        headers:
+          body === undefined ? incoming.headers : { ...incoming.headers, "accept-encoding": "identity" },
+      },
+      (answer) => {
+        if (body === undefined) {
+          outgoing.writeHead(answer.statusCode, answer.headers);
+          answer.pipe(outgoing);
+          return;
+        }
+        const chunks = [];
+        answer.on("data", (chunk) => chunks.push(chunk));
+        answer.on("end", () => {
+          if (dropAnswer) {
+            dropAnswer();
+            return;
+          }
+          const reply = Buffer.concat(chunks);
+          if (answer.statusCode >= 200 && answer.statusCode < 300) {
+            this.itemsAcknowledged += acknowledgedCount(reply);
+          }
+          outgoing.writeHead(answer.statusCode, answer.headers);
+          outgoing.end(reply);
+        });
+        answer.on("error", () => incoming.socket.destroy());
+      },
+    );
+    // No server (killed, or starting again): the browser sees the
+    // connection drop, as it would.
+    upstream.on("error", () => incoming.socket.destroy());
+    // The browser went away first (a closed tab, an event stream ended).
+    outgoing.on("close", () => {
+      if (!outgoing.writableFinished) upstream.destroy();
+    });
+    if (body === undefined) incoming.pipe(upstream);
+    else upstream.end(body);
+  }
+
+  /** Kills the server and starts it again; one restart at a time. */
+  restart() {
+    if (this.restarting) return;
+    this.restarts += 1;
+    this.restarting = (async () => {
+      await this.server.kill();
+      await sleep(200);
+      await this.server.restart();
+    })().finally(() => {
+      this.restarting = null;
+    });
+  }
+}
+
+function itemCount(body) {
+  try {
+    return JSON.parse(body.toString()).items?.length ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Items of a batch answer that the server applied or had applied before. */
+function acknowledgedCount(reply) {
+  try {
+    const results = JSON.parse(reply.toString()).results ?? [];
+    return results.filter((result) => result.status === 200).length;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,298 @@
+// Benchmarks and soaks the device outbox in real Chromium against the
+// release server, through bench/faulty-proxy.mjs:
+//   replay  1,000 messages queued offline through the composer, then the
+//           network comes back: wall time until the server acknowledged
+//           them all and until the device queue is empty, round trips
+//           (batches), and what queueing one message costs as the queue
+//           grows.
+//   soak    1,000 messages sent from two tabs (two conversations) while
+//           about 30 % of the batches fail (503, dropped connections before
+//           and after the server applied them, the server killed and
+//           restarted); then, read from the server's database in the order
+//           it stored them: lost, doubled and out-of-order messages, all
+//           expected 0, and what is left on the device (expected nothing).
+//
+// Usage (from the repository root, after `cargo leptos build --release`):
+//   node bench/outbox-bench.mjs [replay|soak]      (both by default)
+// Env: MOZI_SERVER_BIN, LEPTOS_SITE_ROOT (as for sw-bench.mjs),
+// OUTBOX_BENCH_MESSAGES (default 1000), OUTBOX_SOAK_FAILURE_RATE (default
+// 0.3), OUTBOX_SOAK_SEED (default random; printed, to repeat a run).
+// Exits 1 when the soak loses, doubles or reorders a message or leaves the
+// queue undrained, or when a phase cannot set up.
+
+import { chromium } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FaultyProxy, FAULTS, seededRandom } from "./faulty-proxy.mjs";
+import {
+  atExit,
+  BenchServer,
+  builtSite,
+  CHROMIUM_ARGS,
+  hydrated,
+  run,
+  serverBinary,
+  SetupError,
+  stats,
+  until,
+} from "./harness.mjs";
+
+const MESSAGES = Number(process.env.OUTBOX_BENCH_MESSAGES ?? 1000);
+const FAILURE_RATE = Number(process.env.OUTBOX_SOAK_FAILURE_RATE ?? 0.3);
+const SEED = Number(process.env.OUTBOX_SOAK_SEED ?? Math.floor(Math.random() * 2 ** 31));
+// Batches failing several times in a row back off for up to a minute or two.
+const DRAIN_TIMEOUT_MS = 10 * 60_000;
+const WATCHDOG_MS = 30 * 60_000;
+const PASSWORD = "correct horse battery";
+
+// ------------------------------------------------------------------- setup
+
+/** A fresh database, server and fault-injecting proxy in front of it. */
+async function startStack(binary, site) {
+  const data = mkdtempSync(join(tmpdir(), "mozi-outbox-bench-"));
+  atExit(() => rmSync(data, { recursive: true, force: true }));
+  const server = await BenchServer.start(binary, site, data);
+  const proxy = await FaultyProxy.start(server, seededRandom(SEED));
+  atExit(() => proxy.close());
+  return { data, server, proxy };
+}
+
+async function open(page, path) {
+  await page.goto(path);
+  if (!(await hydrated(page))) throw new SetupError(`${path} did not hydrate`);
+}
+
+async function signUp(browser, url, username) {
+  const context = await browser.newContext({ baseURL: url });
+  const page = await context.newPage();
+  await open(page, "/signup");
+  await page.getByRole("textbox", { name: "Username" }).fill(username);
+  await page.getByRole("textbox", { name: "Display name" }).fill(username.toUpperCase());
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
+  return { context, page };
+}
+
+/** Reloads once the worker is active, so the page is under it. */
+async function becomeControlled(page) {
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.reload();
+  await hydrated(page);
+  if (!(await page.evaluate(() => navigator.serviceWorker.controller !== null))) {
+    throw new SetupError("the page is not controlled by the service worker");
+  }
+}
+
+/** Starts a conversation and waits until its first message is delivered; returns its path. */
+async function startConversation(page, username, firstMessage) {
+  await open(page, "/messages");
+  await page.getByRole("textbox", { name: "Usernames" }).fill(username);
+  await page.getByRole("button", { name: "Start conversation" }).click();
+  await page.waitForURL(/\/messages\/[0-9a-f-]{36}$/);
+  await hydrated(page);
+  await sendAll(page, [firstMessage]);
+  await page
+    .getByRole("list", { name: "Messages" })
+    .getByRole("listitem")
+    .filter({ hasText: new RegExp(`${firstMessage}.*Sent`) })
+    .waitFor({ timeout: 30_000 });
+  return new URL(page.url()).pathname;
+}
+
+/**
+ * Sends each text through the thread's composer, inside the page (as fast
+ * as a person could not): fills the box, submits, and waits until the box
+ * empties, which it does once the message is in the device queue. Returns
+ * the milliseconds each one took.
+ */
+function sendAll(page, texts) {
+  return page.evaluate(async (texts) => {
+    const box = document.getElementById("message-body");
+    const took = [];
+    for (const text of texts) {
+      const start = performance.now();
+      box.value = text;
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+      box.form.requestSubmit();
+      while (box.value !== "") await new Promise((next) => setTimeout(next, 1));
+      took.push(performance.now() - start);
+    }
+    return took;
+  }, texts);
+}
+
+/** How many records the device queue holds, read from IndexedDB. */
+function queuedOnDevice(page) {
+  return page.evaluate(
+    () =>
+      new Promise((done, fail) => {
+        const opening = indexedDB.open("mozi");
+        opening.onerror = () => fail(opening.error);
+        opening.onsuccess = () => {
+          const db = opening.result;
+          const counting = db.transaction("outbox").objectStore("outbox").count();
+          counting.onsuccess = () => {
+            db.close();
+            done(counting.result);
+          };
+          counting.onerror = () => fail(counting.error);
+        };
+      }),
+  );
+}
+
+/** Bodies starting with `prefix`, in the order the server stored them. */
+function storedInOrder(dataDir, prefix) {
+  try {
+    const out = execFileSync(
+      "sqlite3",
+      ["-batch", "-noheader", join(dataDir, "mozi.db"), `SELECT body FROM messages WHERE body LIKE '${prefix}%' ORDER BY rowid`],
+      { encoding: "utf8" },
+    );
+    return out.split("\n").filter(Boolean);
+  } catch (error) {
+    throw new SetupError(`cannot read the database with sqlite3 (apt-get install sqlite3): ${error.message}`);
+  }
+}
+
+/** Lost, doubled and out-of-order messages of one conversation. */
+function audit(sent, stored) {
+  const position = new Map(sent.map((text, index) => [text, index]));
+  const seen = new Map();
+  let outOfOrder = 0;
+  let latest = -1;
+  for (const text of stored) {
+    seen.set(text, (seen.get(text) ?? 0) + 1);
+    const index = position.get(text);
+    if (seen.get(text) > 1 || index === undefined) continue;
+    if (index < latest) outOfOrder += 1;
+    latest = Math.max(latest, index);
+  }
+  const lost = sent.filter((text) => !seen.has(text)).length;
+  const doubled = [...seen.values()].reduce((sum, count) => sum + count - 1, 0);
+  const unknown = stored.filter((text) => !position.has(text)).length;
+  return { lost, doubled, outOfOrder, unknown };
+}
+
+const numbered = (prefix, count) =>
+  Array.from({ length: count }, (_, index) => `${prefix}${String(index + 1).padStart(4, "0")}`);
+
+const ms = (value) => (value === undefined ? "-" : `${value.toFixed(1)} ms`);
+const seconds = (value) => `${(value / 1000).toFixed(2)} s`;
+
+// ------------------------------------------------------------------ replay
+
+async function replay(browser, binary, site) {
+  const { data, proxy } = await startStack(binary, site);
+  await (await signUp(browser, proxy.url, "bob")).context.close();
+  const { context, page } = await signUp(browser, proxy.url, "ada");
+  await becomeControlled(page);
+  const thread = await startConversation(page, "bob", "replay start");
+  await open(page, thread);
+
+  await context.setOffline(true);
+  const texts = numbered("replay ", MESSAGES);
+  const enqueueStart = performance.now();
+  const took = await sendAll(page, texts);
+  const enqueueWall = performance.now() - enqueueStart;
+  const queued = await queuedOnDevice(page);
+  if (queued !== MESSAGES) throw new SetupError(`${queued} records queued, ${MESSAGES} expected`);
+
+  const batchesBefore = proxy.batches;
+  const sentBefore = proxy.itemsSent;
+  const acknowledgedBefore = proxy.itemsAcknowledged;
+  const start = performance.now();
+  await context.setOffline(false);
+  await until(() => proxy.itemsAcknowledged - acknowledgedBefore >= MESSAGES, DRAIN_TIMEOUT_MS, "the server to acknowledge every message");
+  const acknowledged = performance.now() - start;
+  await until(async () => (await queuedOnDevice(page)) === 0, DRAIN_TIMEOUT_MS, "the device queue to empty");
+  const drained = performance.now() - start;
+  await page.getByRole("status").filter({ hasText: /pending$/ }).waitFor({ state: "detached" });
+  const settled = performance.now() - start;
+  const found = audit(texts, storedInOrder(data, "replay "));
+  await context.close();
+
+  const batches = proxy.batches - batchesBefore;
+  const head = stats(took.slice(0, 100));
+  const tail = stats(took.slice(-100));
+  console.log(`Replay: ${MESSAGES} messages queued offline in one conversation, then online`);
+  console.log(`  round trips (POST /api/mutations)       ${batches}, ${((proxy.itemsSent - sentBefore) / batches).toFixed(1)} messages each`);
+  console.log(`  server acknowledged every message after ${seconds(acknowledged)} (${Math.round(MESSAGES / (acknowledged / 1000))} messages/s)`);
+  console.log(`  device queue empty after                ${seconds(drained)}`);
+  console.log(`  "N pending" gone from the page after    ${seconds(settled)}`);
+  console.log(`  queueing through the composer: ${seconds(enqueueWall)} for all; per message, median ${ms(head?.median)} for the first 100, ${ms(tail?.median)} (p90 ${ms(tail?.p90)}) for the last 100`);
+  console.log(`  lost ${found.lost}, doubled ${found.doubled}, out of order ${found.outOfOrder}`);
+  console.log("");
+  return found.lost + found.doubled + found.outOfOrder + found.unknown === 0;
+}
+
+// -------------------------------------------------------------------- soak
+
+async function soak(browser, binary, site) {
+  const { data, server, proxy } = await startStack(binary, site);
+  for (const name of ["bob", "cat"]) await (await signUp(browser, proxy.url, name)).context.close();
+  const { context, page } = await signUp(browser, proxy.url, "ada");
+  await becomeControlled(page);
+  const toBob = await startConversation(page, "bob", "soak start");
+  const toCat = await startConversation(page, "cat", "soak start");
+  const tabs = [page, await context.newPage()];
+  await open(tabs[0], toBob);
+  await open(tabs[1], toCat);
+  const half = Math.floor(MESSAGES / 2);
+  const sent = [numbered("soak b ", half), numbered("soak c ", MESSAGES - half)];
+
+  const batchesBefore = proxy.batches;
+  const start = performance.now();
+  proxy.failureRate = FAILURE_RATE;
+  await Promise.all(tabs.map((tab, index) => sendAll(tab, sent[index])));
+  const typed = performance.now() - start;
+  let left = MESSAGES;
+  let drainedInTime = true;
+  try {
+    await until(async () => (left = await queuedOnDevice(page)) === 0, DRAIN_TIMEOUT_MS, "the device queue to empty");
+  } catch {
+    drainedInTime = false;
+  }
+  const drained = performance.now() - start;
+  proxy.failureRate = 0;
+  await proxy.restarting;
+  const failedShown = await Promise.all(
+    tabs.map((tab) => tab.getByRole("list", { name: "Messages" }).getByText("Failed", { exact: true }).count()),
+  );
+  const found = [audit(sent[0], storedInOrder(data, "soak b ")), audit(sent[1], storedInOrder(data, "soak c "))];
+  await context.close();
+
+  const sum = (key) => found.reduce((total, one) => total + one[key], 0);
+  const batches = proxy.batches - batchesBefore;
+  const injected = FAULTS.map((fault) => `${fault} ${proxy.injected[fault]}`).join(", ");
+  const faults = FAULTS.reduce((total, fault) => total + proxy.injected[fault], 0);
+  console.log(`Soak: ${MESSAGES} messages from two tabs, ${Math.round(FAILURE_RATE * 100)} % of batches failing (seed ${SEED})`);
+  console.log(`  batches ${batches}, failed on purpose ${faults} (${((100 * faults) / batches).toFixed(0)} %): ${injected}`);
+  console.log(`  server restarts ${proxy.restarts}; messages sent including resends ${proxy.itemsSent}`);
+  console.log(`  all queued after ${seconds(typed)}; device queue ${drainedInTime ? "empty" : `still holding ${left}`} after ${seconds(drained)}`);
+  console.log(`  lost ${sum("lost")}, doubled ${sum("doubled")}, out of order ${sum("outOfOrder")}, unknown ${sum("unknown")}; shown as Failed ${failedShown[0] + failedShown[1]}`);
+  console.log(`  server log lines: ${server.log.length}`);
+  return drainedInTime && sum("lost") + sum("doubled") + sum("outOfOrder") + sum("unknown") === 0 && failedShown.every((count) => count === 0);
+}
+
+// -------------------------------------------------------------------- main
+
+async function main() {
+  const phases = process.argv.slice(2);
+  const wanted = (phase) => phases.length === 0 || phases.includes(phase);
+  const binary = serverBinary();
+  const site = builtSite();
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  atExit(() => browser.close());
+  console.log(`MOZI outbox benchmark — ${browser.version()}, server ${binary}`);
+  console.log("");
+  let ok = true;
+  if (wanted("replay")) ok = (await replay(browser, binary, site)) && ok;
+  if (wanted("soak")) ok = (await soak(browser, binary, site)) && ok;
+  return ok;
+}
+
+await run(main, WATCHDOG_MS);
