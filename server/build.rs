@@ -28,14 +28,19 @@ fn main() {
     let workspace = manifest_dir
         .parent()
         .expect("server/ is inside the workspace");
-    let worker = workspace.join("service-worker");
-    for path in ["src", "Cargo.toml"] {
-        println!("cargo:rerun-if-changed={}", worker.join(path).display());
+    // The worker and the workspace crates it is built from: a change to any
+    // of them must reach the worker the server embeds.
+    for krate in ["service-worker", "outbox-browser", "outbox", "core"] {
+        for path in ["src", "Cargo.toml"] {
+            println!(
+                "cargo:rerun-if-changed={}",
+                workspace.join(krate).join(path).display()
+            );
+        }
     }
-    println!(
-        "cargo:rerun-if-changed={}",
-        workspace.join("Cargo.lock").display()
-    );
+    for file in ["Cargo.toml", "Cargo.lock"] {
+        println!("cargo:rerun-if-changed={}", workspace.join(file).display());
+    }
 
     let target_root = env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)

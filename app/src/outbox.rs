@@ -189,9 +189,10 @@ impl Outbox {
             .unwrap_or(from_server)
     }
 
-    /// Sessions a queued change adds to My schedule, which the server's
-    /// list does not have yet.
-    pub fn queued_additions(self) -> Vec<SessionId> {
+    /// Sessions this device shows in My schedule whatever the server's list
+    /// said when it was fetched: added by a queued change, or by one the
+    /// server confirmed since.
+    pub fn device_additions(self) -> Vec<SessionId> {
         let mut sessions: Vec<SessionId> = self.items.with(|items| {
             items
                 .iter()
@@ -201,6 +202,8 @@ impl Outbox {
                 })
                 .collect()
         });
+        self.confirmed_bookmarks
+            .with(|confirmed| sessions.extend(confirmed.keys().copied()));
         sessions.sort_unstable();
         sessions.dedup();
         sessions.retain(|session| self.bookmarked(*session, false));
@@ -222,9 +225,24 @@ impl Outbox {
         self.confirmations.get()
     }
 
+    /// Takes in what the server applied from this device's queue just
+    /// before the page loaded. It may or may not be in what the page was
+    /// rendered with; lists do not fetch again for it (offline they could
+    /// not), they show it from what the device knows.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn absorb_earlier(self, applied: Vec<Applied>) {
+        self.take_in(applied, false);
+    }
+
     /// Takes in what the server applied from this device's queue.
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     fn absorb(self, applied: Vec<Applied>) {
+        self.take_in(applied, true);
+    }
+
+    /// With `fetch_lists`, lists built from bookmarks fetch again.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn take_in(self, applied: Vec<Applied>, fetch_lists: bool) {
         for result in applied {
             match result {
                 Applied::Message { message } => self.delivered.update(|delivered| {
@@ -239,7 +257,9 @@ impl Outbox {
                     self.confirmed_bookmarks.update(|map| {
                         map.insert(session, bookmarked);
                     });
-                    self.confirmations.update(|count| *count += 1);
+                    if fetch_lists {
+                        self.confirmations.update(|count| *count += 1);
+                    }
                 }
                 Applied::Conversation { .. } => {}
             }
@@ -280,6 +300,14 @@ mod browser {
                 Ok(listener) => std::mem::forget(listener),
                 Err(error) => outbox.error.set(Some(error.to_string())),
             }
+            // Listening first: what is applied from now on is announced,
+            // what was applied just before is read.
+            spawn_local(async move {
+                match mozi_outbox_browser::recently_delivered().await {
+                    Ok(applied) => outbox.absorb_earlier(applied),
+                    Err(error) => outbox.error.set(Some(error.to_string())),
+                }
+            });
             // Handles kept for the page's lifetime.
             for event in ["focus", "visibilitychange"] {
                 std::mem::forget(window_event_listener_untyped(event, move |_| {

@@ -1,9 +1,11 @@
 use serde::{Deserialize, Serialize};
 
 /// The one error type of MOZI. Every variant maps to an HTTP status and a
-/// stable machine-readable code; the message is what the user reads.
+/// stable machine-readable code; the message is what the user reads. On the
+/// wire it is always `{"code": …, "message": …}`, whoever made it: a server
+/// function, an API route or the service worker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[serde(tag = "code", content = "message", rename_all = "snake_case")]
+#[serde(into = "WireError", from = "WireError")]
 pub enum AppError {
     /// The input was understood but breaks a rule (empty message, short password…).
     #[error("{0}")]
@@ -68,6 +70,39 @@ impl AppError {
     }
 }
 
+/// `AppError` as JSON. The message of a variant that has a fixed one is
+/// ignored when read (and may be missing); an unknown code reads as
+/// `Internal`, so an older client still shows an error.
+#[derive(Serialize, Deserialize)]
+struct WireError {
+    code: String,
+    #[serde(default)]
+    message: String,
+}
+
+impl From<AppError> for WireError {
+    fn from(error: AppError) -> Self {
+        Self {
+            code: error.code().to_owned(),
+            message: error.to_string(),
+        }
+    }
+}
+
+impl From<WireError> for AppError {
+    fn from(WireError { code, message }: WireError) -> Self {
+        match code.as_str() {
+            "invalid" => Self::Invalid(message),
+            "bad_request" => Self::BadRequest(message),
+            "unauthorized" => Self::Unauthorized(message),
+            "not_found" => Self::NotFound(message),
+            "conflict" => Self::Conflict(message),
+            "unreachable" => Self::Unreachable,
+            _ => Self::Internal,
+        }
+    }
+}
+
 #[cfg(feature = "server-fn")]
 mod server_fn_support {
     use super::AppError;
@@ -101,8 +136,7 @@ mod axum_support {
         fn into_response(self) -> Response {
             let status =
                 StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let body = serde_json::json!({ "code": self.code(), "message": self.to_string() });
-            (status, axum::Json(body)).into_response()
+            (status, axum::Json(self)).into_response()
         }
     }
 }
@@ -132,5 +166,42 @@ mod tests {
     fn serialises_with_a_stable_code() {
         let json = serde_json::to_string(&AppError::not_found("No such session")).unwrap();
         assert_eq!(json, r#"{"code":"not_found","message":"No such session"}"#);
+        let json = serde_json::to_string(&AppError::Internal).unwrap();
+        assert_eq!(
+            json,
+            r#"{"code":"internal","message":"Something went wrong on our side. Please try again."}"#
+        );
+    }
+
+    #[test]
+    fn every_error_reads_back_whoever_wrote_it() {
+        for error in [
+            AppError::invalid("Too long"),
+            AppError::BadRequest("x".into()),
+            AppError::sign_in_required(),
+            AppError::not_found("No such session"),
+            AppError::Conflict("Taken".into()),
+            AppError::Unreachable,
+            AppError::Internal,
+        ] {
+            let json = serde_json::to_string(&error).unwrap();
+            assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), error);
+        }
+        // The service worker's answer when offline; an older format without
+        // a message; a code this build does not know.
+        let from_worker = r#"{"code":"unreachable","message":"Can't reach MOZI right now."}"#;
+        assert_eq!(
+            serde_json::from_str::<AppError>(from_worker).unwrap(),
+            AppError::Unreachable
+        );
+        assert_eq!(
+            serde_json::from_str::<AppError>(r#"{"code":"internal"}"#).unwrap(),
+            AppError::Internal
+        );
+        assert_eq!(
+            serde_json::from_str::<AppError>(r#"{"code":"rate_limited","message":"Slow down"}"#)
+                .unwrap(),
+            AppError::Internal
+        );
     }
 }

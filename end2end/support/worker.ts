@@ -28,6 +28,33 @@ export async function stopAllWorkers(context: BrowserContext, page: Page) {
   await cdp.detach();
 }
 
+/**
+ * Fires a Background Sync event for `tag` in the origin's worker through the
+ * DevTools protocol, as Chromium does when it retries (`lastChance`: its
+ * final try).
+ */
+export async function dispatchSync(
+  context: BrowserContext,
+  page: Page,
+  origin: string,
+  tag: string,
+  { lastChance }: { lastChance: boolean },
+) {
+  const cdp = await context.newCDPSession(page);
+  const registrations = new Map<string, string>();
+  cdp.on("ServiceWorker.workerRegistrationUpdated", ({ registrations: updated }) => {
+    for (const registration of updated) {
+      if (!registration.isDeleted) registrations.set(registration.registrationId, registration.scopeURL);
+    }
+  });
+  await cdp.send("ServiceWorker.enable");
+  await expect.poll(() => registrations.size).toBeGreaterThan(0);
+  for (const registrationId of registrations.keys()) {
+    await cdp.send("ServiceWorker.dispatchSyncEvent", { origin, registrationId, tag, lastChance });
+  }
+  await cdp.detach();
+}
+
 export async function cacheNames(page: Page): Promise<string[]> {
   return page.evaluate(() => caches.keys());
 }

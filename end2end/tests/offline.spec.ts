@@ -1,5 +1,6 @@
 import { test, expect, open, signUp, startConversation, submitSignIn, uniqueName, waitForHydration } from "../support/fixtures";
 import { becomeControlled, stopAllWorkers, savedPages } from "../support/worker";
+import { pending } from "../support/outbox";
 import type { RunningServer } from "../support/server";
 import { chromium, type BrowserContext } from "@playwright/test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -35,6 +36,8 @@ for (const outage of ["server stopped", "browser offline"] as Outage[]) {
     const bookmarked = await card.getByRole("heading").innerText();
     await card.getByRole("button", { name: "Add to My schedule" }).click();
     await expect(card.getByRole("button", { name: "Remove from My schedule" })).toBeVisible();
+    // Delivered before the page that will be saved is loaded.
+    await expect(pending(page)).toHaveCount(0);
     await open(page, "/my-schedule");
     await expect(page.getByRole("heading", { name: bookmarked })).toBeVisible();
     const thread = await startConversation(page, bobName, "See you offline");
@@ -54,6 +57,9 @@ for (const outage of ["server stopped", "browser offline"] as Outage[]) {
     await open(page, thread);
     await expect(page.getByRole("list", { name: "Messages" })).toContainText("See you offline");
     await expect(offline).toBeVisible();
+    // Going there inside the app, to a page only ever loaded whole: the saved copy.
+    await page.getByRole("navigation").getByRole("link", { name: "Schedule", exact: true }).click();
+    await expect(page.getByRole("heading", { name: /Day 1 keynote/ })).toBeVisible();
 
     // Tracking parameters do not hide the saved copy.
     await open(page, "/?utm_source=x&fbclid=y");

@@ -8,7 +8,7 @@ import {
   uniqueName,
   watchErrors,
 } from "../support/fixtures";
-import { becomeControlled } from "../support/worker";
+import { becomeControlled, dispatchSync, savedPages } from "../support/worker";
 import { messages, pending, send, storedBodies, storedBookmarks } from "../support/outbox";
 
 test("changes made offline reach the server once, in order, with the page closed", async ({ browser, server }) => {
@@ -100,6 +100,75 @@ test("a server killed in the middle of a batch loses and doubles nothing", async
   expect(await storedBodies(context, thread)).toEqual(written);
   await page.reload();
   await expect(messages(page)).toHaveCount(151);
+  await context.close();
+});
+
+test("when Background Sync gives up, the change stays and says it goes when the app is next open", async ({
+  browser,
+  ownServer,
+}) => {
+  const bobName = uniqueName("bob");
+  await (await signUp(browser, ownServer.url, bobName)).context.close();
+  const { context, page } = await signUp(browser, ownServer.url, uniqueName("ada"));
+  await becomeControlled(page);
+  const thread = await startConversation(page, bobName, "before the outage");
+  await open(page, thread);
+  await expect.poll(() => savedPages(page)).toContain(thread);
+
+  // The server is gone (the device still thinks it is online); the tab is closed.
+  await ownServer.stop();
+  await send(page, "during the outage");
+  await expect(messages(page).last()).toContainText(/during the outage.*Sending…/);
+  await page.close();
+
+  // Chromium's last try: the worker cannot deliver either.
+  const blank = await context.newPage();
+  await dispatchSync(context, blank, ownServer.url, "mozi-outbox", { lastChance: true });
+  const reopened = await context.newPage();
+  await open(reopened, thread);
+  await expect(messages(reopened).last()).toContainText(
+    /during the outage.*Sending….*Will be retried when the app is next open\./,
+  );
+  await expect(pending(reopened)).toHaveText("1 pending");
+
+  // The app is open and the server back: it goes, once.
+  await ownServer.restart();
+  await expect(messages(reopened).last()).toContainText(/during the outage.*Sent/, { timeout: 30_000 });
+  expect(await storedBodies(context, thread)).toEqual(["before the outage", "during the outage"]);
+  await context.close();
+});
+
+test("page views made offline reach the server with their age; those over a day old are only counted", async ({
+  browser,
+  ownServer,
+}) => {
+  const { context, page } = await signUp(browser, ownServer.url, uniqueName("ada"));
+  await becomeControlled(page);
+  const go = async (link: string, shows: RegExp) => {
+    await page.getByRole("navigation").getByRole("link", { name: link, exact: true }).click();
+    await expect(page.getByRole("heading", { name: shows }).first()).toBeVisible();
+  };
+  // Seen online first, so their data is saved for offline use.
+  await go("My schedule", /^My schedule$/);
+  await go("Schedule", /Day 1 keynote/);
+  await go("Messages", /^Messages$/);
+  await expect.poll(() => ownServer.log.some((line) => /page view path=\/messages/.test(line))).toBe(true);
+  const from = ownServer.log.length;
+
+  // Two views a day and an hour ago, one now; all while offline.
+  await context.setOffline(true);
+  await page.clock.setFixedTime(Date.now() - 25 * 60 * 60 * 1000);
+  await go("My schedule", /^My schedule$/);
+  await go("Schedule", /Day 1 keynote/);
+  await page.clock.setFixedTime(Date.now());
+  await go("Messages", /^Messages$/);
+
+  await context.setOffline(false);
+  const logged = (pattern: RegExp) => ownServer.log.slice(from).filter((line) => pattern.test(line));
+  await expect.poll(() => logged(/page views reported.* dropped=2\b/)).toHaveLength(1);
+  // The recent view arrives with its age; the old ones do not arrive.
+  expect(logged(/page view path=\/messages ago_ms=\d+/)).toHaveLength(1);
+  expect(logged(/page view path=\/my-schedule/)).toEqual([]);
   await context.close();
 });
 

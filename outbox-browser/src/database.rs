@@ -11,13 +11,16 @@ use web_sys::{IdbDatabase, IdbTransaction};
 
 pub const NAME: &str = "mozi";
 /// Raise it, and add a step to [`upgrade`], to change the stores.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Queued mutations, keyed by their idempotency key.
 pub const OUTBOX: &str = "outbox";
 /// Page views waiting to be reported, keyed by a random id.
 pub const VIEWS: &str = "views";
-/// Both stores name their key `id`.
+/// What the server applied from the queue in the last minute, keyed by a
+/// random id (version 2).
+pub const DELIVERED: &str = "delivered";
+/// Every store names its key `id`.
 const KEY: &str = "id";
 
 #[wasm_bindgen]
@@ -35,12 +38,17 @@ extern "C" {
 }
 
 fn upgrade(database: &idb::Database, old_version: u32) -> Result<(), idb::Error> {
+    let create = |name: &str| {
+        let mut params = ObjectStoreParams::new();
+        params.key_path(Some(KeyPath::new_single(KEY)));
+        database.create_object_store(name, params).map(drop)
+    };
     if old_version < 1 {
-        for name in [OUTBOX, VIEWS] {
-            let mut params = ObjectStoreParams::new();
-            params.key_path(Some(KeyPath::new_single(KEY)));
-            database.create_object_store(name, params)?;
-        }
+        create(OUTBOX)?;
+        create(VIEWS)?;
+    }
+    if old_version < 2 {
+        create(DELIVERED)?;
     }
     Ok(())
 }

@@ -7,10 +7,12 @@
 //! in one place). The rules — what to send next, what an answer means —
 //! are the pure `mozi-outbox` crate; this crate applies them, one replayer
 //! at a time across tabs and the worker (`lock`), and tells every open tab
-//! when anything changed (`channel`).
+//! when anything changed (`channel`), also a page that opens just after
+//! (`delivered`).
 
 mod channel;
 mod database;
+mod delivered;
 mod error;
 mod http;
 mod lock;
@@ -21,6 +23,7 @@ pub mod sync;
 mod views;
 
 pub use channel::{listen, Listener};
+pub use delivered::recently_delivered;
 pub use error::OutboxError;
 pub use mozi_outbox::{FailReason, ItemState, OutboxRecord};
 pub use replay::{replay, ReplayReport};

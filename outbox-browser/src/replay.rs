@@ -7,7 +7,7 @@
 
 use crate::http::{post_json, Reply};
 use crate::store::{self, Change};
-use crate::{channel, lock, views, OutboxError};
+use crate::{channel, delivered, lock, views, OutboxError};
 use mozi_core::{
     AppError, Applied, BatchResponse, MutationBatch, Outcome, QueuedMutation, UnixMillis, UserId,
 };
@@ -71,6 +71,10 @@ async fn replay_locked() -> Result<ReplayReport, OutboxError> {
                 || matches!(answer, Answer::Batch { status, .. } if *status == 429 || *status >= 500)
         });
         let applied = store::modify(|records| settle(records, &answers, now)).await?;
+        if let Err(error) = delivered::remember(&applied).await {
+            // Only a hint for pages opening right now; the records are settled.
+            web_sys::console::warn_1(&format!("{error}").into());
+        }
         channel::notify(&applied);
         if unreachable {
             report.unreachable = true;

@@ -15,6 +15,20 @@ pub fn Loading() -> impl IntoView {
 #[component]
 pub fn ErrorNotice(errors: ArcRwSignal<Errors>) -> impl IntoView {
     let location = use_location();
+    #[cfg(feature = "hydrate")]
+    {
+        let errors = errors.clone();
+        Effect::new(move |_| {
+            let unreachable = errors.with(|errors| {
+                errors.iter().any(|(_, error)| {
+                    error.downcast_ref::<AppError>() == Some(&AppError::Unreachable)
+                })
+            });
+            if unreachable {
+                load_whole_page();
+            }
+        });
+    }
     move || {
         let errors = errors.get();
         let app_errors: Vec<AppError> = errors
@@ -53,5 +67,35 @@ pub fn ErrorNotice(errors: ArcRwSignal<Errors>) -> impl IntoView {
             </section>
         }
         .into_any()
+    }
+}
+
+/// A page reached inside the app whose data cannot be fetched (offline, and
+/// never fetched that way) is loaded as a whole page instead: the worker
+/// answers with the copy saved when the page was last seen, or with its
+/// offline page listing what is saved. The page the document was loaded as
+/// is never loaded again, so this cannot loop.
+#[cfg(feature = "hydrate")]
+fn load_whole_page() {
+    use wasm_bindgen::JsCast;
+    let without_fragment = |url: &str| url.split('#').next().unwrap_or_default().to_owned();
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Ok(here) = window.location().href() else {
+        return;
+    };
+    let loaded_as = window
+        .performance()
+        .and_then(|performance| {
+            performance
+                .get_entries_by_type("navigation")
+                .get(0)
+                .dyn_into::<web_sys::PerformanceEntry>()
+                .ok()
+        })
+        .map(|entry| without_fragment(&entry.name()));
+    if loaded_as.is_some_and(|loaded_as| loaded_as != without_fragment(&here)) {
+        let _ = window.location().replace(&here);
     }
 }

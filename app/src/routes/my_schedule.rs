@@ -7,7 +7,7 @@ use mozi_core::{AppError, SessionId, SessionSummary};
 
 /// `/my-schedule`: the signed-in user's bookmarks in time order, as the
 /// device sees them: a removal still queued hides its session, an addition
-/// still queued shows it.
+/// queued or confirmed since the list was fetched shows it.
 #[component]
 pub fn MySchedulePage() -> impl IntoView {
     let auth = use_auth();
@@ -16,7 +16,7 @@ pub fn MySchedulePage() -> impl IntoView {
         move || (auth.generation(), outbox.bookmark_confirmations()),
         |_| get_my_schedule(),
     );
-    let queued = Resource::new(move || outbox.queued_additions(), summaries_of);
+    let on_device = Resource::new(move || outbox.device_additions(), summaries_of);
 
     view! {
         <Title text="My schedule"/>
@@ -25,7 +25,7 @@ pub fn MySchedulePage() -> impl IntoView {
             <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
                 {move || Suspend::new(async move {
                     let mut sessions = confirmed.await?;
-                    for session in queued.await {
+                    for session in on_device.await {
                         if !sessions.iter().any(|known| known.id == session.id) {
                             sessions.push(session);
                         }
@@ -58,9 +58,9 @@ pub fn MySchedulePage() -> impl IntoView {
     }
 }
 
-/// The cards of sessions added on this device but not yet sent. One the
-/// device cannot load (offline, and its page never visited) shows once the
-/// server has the bookmark.
+/// The cards of sessions added on this device. One the device cannot load
+/// (offline, and its page never opened in the app) shows once the list is
+/// fetched again.
 async fn summaries_of(sessions: Vec<SessionId>) -> Vec<SessionSummary> {
     let mut summaries = Vec::with_capacity(sessions.len());
     for id in sessions {
