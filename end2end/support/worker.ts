@@ -13,17 +13,31 @@ export async function becomeControlled(page: Page) {
   expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
 }
 
-/** Stops every running worker through the DevTools protocol and waits until they are. */
+/**
+ * Stops every running worker through the DevTools protocol and waits until
+ * each has stopped (a page's request may start it again at once: then it
+ * started cold, which is what callers want).
+ */
 export async function stopAllWorkers(context: BrowserContext, page: Page) {
   const cdp = await context.newCDPSession(page);
-  const running = new Map<string, string>();
+  const latest = new Map<string, string>();
+  const stoppedSinceAsked = new Set<string>();
+  let asked = false;
   cdp.on("ServiceWorker.workerVersionUpdated", ({ versions }) => {
-    for (const version of versions) running.set(version.versionId, version.runningStatus);
+    for (const version of versions) {
+      latest.set(version.versionId, version.runningStatus);
+      if (asked && version.runningStatus === "stopped") stoppedSinceAsked.add(version.versionId);
+    }
   });
   await cdp.send("ServiceWorker.enable");
+  asked = true;
   await cdp.send("ServiceWorker.stopAllWorkers");
   await expect
-    .poll(() => [...running.values()].every((status) => status === "stopped") && running.size > 0)
+    .poll(
+      () =>
+        latest.size > 0 &&
+        [...latest].every(([id, status]) => status === "stopped" || stoppedSinceAsked.has(id)),
+    )
     .toBe(true);
   await cdp.detach();
 }
