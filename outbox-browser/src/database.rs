@@ -83,20 +83,33 @@ impl Database {
     /// disk (`durability: "strict"`): a queued change must survive a crash
     /// right after the user saw it as saved.
     pub fn write(&self, stores: &[&str]) -> Result<Transaction, OutboxError> {
-        let options = Object::new();
-        Reflect::set(&options, &"durability".into(), &"strict".into())?;
-        let names: Array = stores.iter().map(|name| JsValue::from(*name)).collect();
-        let transaction =
-            self.connection()
-                .transaction_with_options(&names, "readwrite", &options)?;
-        Ok(transaction.into())
+        self.transaction(stores, "readwrite", Some("strict"))
+    }
+
+    /// A read-write transaction for what may be lost in a crash (a hint
+    /// for the UI): no wait for the disk.
+    pub fn write_relaxed(&self, stores: &[&str]) -> Result<Transaction, OutboxError> {
+        self.transaction(stores, "readwrite", Some("relaxed"))
     }
 
     pub fn read(&self, stores: &[&str]) -> Result<Transaction, OutboxError> {
+        self.transaction(stores, "readonly", None)
+    }
+
+    fn transaction(
+        &self,
+        stores: &[&str],
+        mode: &str,
+        durability: Option<&str>,
+    ) -> Result<Transaction, OutboxError> {
+        let options = Object::new();
+        if let Some(durability) = durability {
+            Reflect::set(&options, &"durability".into(), &durability.into())?;
+        }
         let names: Array = stores.iter().map(|name| JsValue::from(*name)).collect();
-        let transaction =
-            self.connection()
-                .transaction_with_options(&names, "readonly", &Object::new())?;
+        let transaction = self
+            .connection()
+            .transaction_with_options(&names, mode, &options)?;
         Ok(transaction.into())
     }
 }

@@ -21,7 +21,7 @@ pub async fn remember(applied: &[Applied]) -> Result<(), OutboxError> {
     }
     let now = crate::now();
     let database = database::open().await?;
-    let transaction = database.write(&[DELIVERED])?;
+    let transaction = database.write_relaxed(&[DELIVERED])?;
     let store = transaction.object_store(DELIVERED)?;
     for value in store.get_all(None, None)?.await? {
         if entry_time(&value).is_none_or(|at| at < now - KEEP_MS) {

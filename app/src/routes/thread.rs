@@ -12,6 +12,7 @@ use mozi_core::{
     Mutation, UnixMillis, UserId,
 };
 use mozi_outbox::OutboxRecord;
+use std::collections::HashSet;
 
 /// `/messages/:id`: one conversation and its composer. Messages still in
 /// the device's outbox show in their place with their state.
@@ -171,11 +172,10 @@ fn MessageList(
     // may still render once while it goes.
     let stored = std::sync::Arc::new(stored);
     let entries = move || {
-        let mut known: Vec<MessageId> = Vec::new();
+        let mut known: HashSet<MessageId> = HashSet::new();
         let mut entries: Vec<Entry> = Vec::new();
         let mut add_stored = |message: &MessageView| {
-            if message.conversation_id == conversation && !known.contains(&message.id) {
-                known.push(message.id);
+            if message.conversation_id == conversation && known.insert(message.id) {
                 entries.push(Entry::Stored(message.clone()));
             }
         };
