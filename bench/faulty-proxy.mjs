@@ -154,7 +154,7 @@ export class FaultyProxy {
     this.restarting = (async () => {
       await this.server.kill();
       await sleep(200);
-      await this.server.restart();
+      await this.server.start();
     })().finally(() => {
       this.restarting = null;
     });

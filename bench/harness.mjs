@@ -1,13 +1,13 @@
 // What every benchmark script under bench/ needs: clean-up on exit and on
-// a watchdog, the release server on 127.0.0.1 with a throw-away database
-// (which can be killed and started again on the same port and data), the
-// test suite's Chromium flags, and summary statistics.
+// a watchdog, the release server on 127.0.0.1 (the end-to-end tests' own
+// ServerProcess), the test suite's Chromium flags, and summary statistics.
 
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import serverProcess from "../end2end/support/server-process.cjs";
+
+const { freePort, ServerProcess } = serverProcess;
 
 export const repo = resolve(import.meta.dirname, "..");
 export const CHROMIUM_ARGS = JSON.parse(readFileSync(join(repo, "end2end/chromium-flags.json"), "utf8"));
@@ -94,86 +94,12 @@ export function builtSite() {
   return site;
 }
 
-export async function freePort() {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once("error", fail);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => done(port));
-    });
-  });
-}
-
-/** The release server, stopped when the script ends. */
-export class BenchServer {
-  /** Every line it printed, across restarts. */
-  log = [];
-  child = null;
-  exited = Promise.resolve();
-
-  constructor(binary, siteRoot, dataDir, port, logLevel) {
-    Object.assign(this, { binary, siteRoot, dataDir, port, logLevel });
-    this.url = `http://127.0.0.1:${port}`;
-    atExit(() => this.stop());
-  }
-
-  static async start(binary, siteRoot, dataDir, { logLevel = "warn" } = {}) {
-    const server = new BenchServer(binary, siteRoot, dataDir, await freePort(), logLevel);
-    await server.restart();
-    return server;
-  }
-
-  /** Starts the process (again) on the same port and database. */
-  async restart() {
-    const child = spawn(this.binary, [], {
-      cwd: repo,
-      env: {
-        ...process.env,
-        LEPTOS_SITE_ADDR: `127.0.0.1:${this.port}`,
-        LEPTOS_SITE_ROOT: this.siteRoot,
-        LEPTOS_OUTPUT_NAME: "mozi",
-        DATABASE_URL: `sqlite://${join(this.dataDir, "mozi.db")}`,
-        RUST_LOG: this.logLevel,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const keep = (chunk) => this.log.push(...chunk.toString().split("\n").filter(Boolean));
-    child.stdout.on("data", keep);
-    child.stderr.on("data", keep);
-    this.exited = new Promise((done) => child.once("exit", done));
-    this.child = child;
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new SetupError(`server exited:\n${this.log.join("\n")}`);
-      try {
-        if ((await fetch(`${this.url}/api/current_user`)).status === 200) return;
-      } catch {
-        // Not listening yet.
-      }
-      await sleep(50);
-    }
-    throw new SetupError(`server did not answer within 30 s:\n${this.log.join("\n")}`);
-  }
-
-  /** SIGKILL: gone at once, whatever it was doing. */
-  async kill() {
-    if (!this.child) return;
-    this.child.kill("SIGKILL");
-    await this.exited;
-    this.child = null;
-  }
-
-  /** SIGTERM, SIGKILL after 5 s. */
-  async stop() {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    child.kill("SIGTERM");
-    const killer = setTimeout(() => child.kill("SIGKILL"), 5000);
-    await this.exited;
-    clearTimeout(killer);
-    this.child = null;
-  }
+/** The release server (killable, startable again), stopped when the script ends. */
+export async function startServer(binary, siteRoot, dataDir, { logLevel = "warn" } = {}) {
+  const server = new ServerProcess({ binary, siteRoot, dataDir, port: await freePort(), logLevel });
+  atExit(() => server.stop());
+  await server.start();
+  return server;
 }
 
 // ----------------------------------------------------------------- browser

@@ -28,13 +28,13 @@ import { join } from "node:path";
 import { FaultyProxy, FAULTS, seededRandom } from "./faulty-proxy.mjs";
 import {
   atExit,
-  BenchServer,
   builtSite,
   CHROMIUM_ARGS,
   hydrated,
   run,
   serverBinary,
   SetupError,
+  startServer,
   stats,
   until,
 } from "./harness.mjs";
@@ -53,7 +53,7 @@ const PASSWORD = "correct horse battery";
 async function startStack(binary, site) {
   const data = mkdtempSync(join(tmpdir(), "mozi-outbox-bench-"));
   atExit(() => rmSync(data, { recursive: true, force: true }));
-  const server = await BenchServer.start(binary, site, data);
+  const server = await startServer(binary, site, data);
   const proxy = await FaultyProxy.start(server, seededRandom(SEED));
   atExit(() => proxy.close());
   return { data, server, proxy };

@@ -32,7 +32,6 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import {
   atExit,
-  BenchServer,
   builtSite,
   CHROMIUM_ARGS,
   hydrated,
@@ -41,6 +40,7 @@ import {
   serverBinary,
   SetupError,
   sleep,
+  startServer,
   stats,
   until,
 } from "./harness.mjs";
@@ -55,8 +55,8 @@ const WATCHDOG_MS = 6 * 60_000;
 
 // ----------------------------------------------------------------- servers
 
-async function startServer(variant, binary) {
-  const { url, log } = await BenchServer.start(binary, variant.site, variant.data);
+async function startVariant(variant, binary) {
+  const { url, log } = await startServer(binary, variant.site, variant.data);
   Object.assign(variant, { url, log });
 }
 
@@ -283,7 +283,7 @@ async function main() {
     cpSync(site, variant.site, { recursive: true });
     mkdirSync(variant.data);
   }
-  await startServer(rust, binary);
+  await startVariant(rust, binary);
   const rustSource = await (await fetch(`${rust.url}/sw.js`)).text();
   const manifestLine = rustSource.split("\n")[1] ?? "";
   if (!manifestLine.startsWith("self.__MOZI = {")) {
@@ -295,7 +295,7 @@ async function main() {
   // Written after the Rust server started, into the plain copy only: both
   // workers precache the same files.
   writeFileSync(join(plain.site, "plain-sw.js"), plainSource);
-  await startServer(plain, binary);
+  await startVariant(plain, binary);
   const plainServed = await (await fetch(`${plain.url}/plain-sw.js`)).text();
   if (plainServed !== plainSource) throw new SetupError("/plain-sw.js is not served as written");
 
