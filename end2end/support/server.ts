@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { freePort, ServerProcess, workspaceRoot } from "./server-process.cjs";
 
 export const builtSite = join(workspaceRoot, "target/site");
+export const serverBinary = process.env.MOZI_SERVER_BIN ?? join(workspaceRoot, "target/release/server");
 
 export class RunningServer {
   readonly url: string;
@@ -19,11 +20,12 @@ export class RunningServer {
     this.url = process.url;
   }
 
-  static async start(siteRoot = builtSite): Promise<RunningServer> {
+  /** Serves `release` (its binary and site), or the tests' own build. */
+  static async start(release?: { binary: string; site: string }): Promise<RunningServer> {
     const dataDir = mkdtempSync(join(tmpdir(), "mozi-e2e-"));
     const process = new ServerProcess({
-      binary: globalThis.process.env.MOZI_SERVER_BIN ?? join(workspaceRoot, "target/release/server"),
-      siteRoot,
+      binary: release?.binary ?? serverBinary,
+      siteRoot: release?.site ?? builtSite,
       dataDir,
       port: await freePort(),
       logLevel: "info",

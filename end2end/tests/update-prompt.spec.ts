@@ -1,10 +1,8 @@
 import { test, expect, open, signUp, startConversation, uniqueName } from "../support/fixtures";
-import { RunningServer, builtSite } from "../support/server";
+import { RunningServer } from "../support/server";
+import { Release } from "../support/release";
 import { becomeControlled } from "../support/worker";
-import { pending, send, storedBodies } from "../support/outbox";
-import { appendFileSync, cpSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { messages, pending, send, storedBodies } from "../support/outbox";
 import type { Page } from "@playwright/test";
 
 /** The version of the worker the server now serves. */
@@ -13,10 +11,10 @@ async function servedVersion(server: RunningServer): Promise<string> {
   return /MOZI service worker (\w+)/.exec(script)?.[1] ?? "";
 }
 
-/** Publishes a new version: a changed CSS rule, then a restart. */
-async function deploy(server: RunningServer, site: string, rule: string) {
+/** Publishes a new version of `release` (`change` rebuilds it), then restarts; returns the new version. */
+async function deploy(server: RunningServer, change: () => void) {
   await server.stop();
-  appendFileSync(join(site, "pkg/mozi.css"), `\n${rule}\n`);
+  change();
   await server.restart();
   return servedVersion(server);
 }
@@ -28,18 +26,30 @@ const checkForUpdate = (page: Page) =>
     await registration?.update();
   });
 
-function countNavigations(page: Page) {
+/** Counts the page's document loads (a reload is one more). */
+function countLoads(page: Page) {
   const count = { value: 0 };
-  page.on("framenavigated", (frame) => {
-    if (frame === page.mainFrame()) count.value += 1;
-  });
+  page.on("load", () => (count.value += 1));
   return count;
 }
 
-test("every tab offers the new version and moves to it with exactly one reload", async ({ browser }) => {
-  const site = mkdtempSync(join(tmpdir(), "mozi-site-"));
-  cpSync(builtSite, site, { recursive: true });
-  const server = await RunningServer.start(site);
+const toast = (page: Page) => page.getByRole("status").filter({ hasText: "New version available" });
+const footer = (page: Page) => page.locator("footer.site-footer");
+
+/** A server too busy for changes: it asks the device to come back in an hour. */
+const busyServer = "**/api/mutations";
+const busyAnswer = {
+  status: 503,
+  headers: { "retry-after": "3600" },
+  contentType: "application/json",
+  body: JSON.stringify({ code: "unavailable", message: "Busy, come back later." }),
+};
+
+test("every tab offers the new version and moves to it with one reload; drafts and queued changes survive", async ({
+  browser,
+}) => {
+  const release = Release.copy();
+  const server = await RunningServer.start(release);
   const bobName = uniqueName("bob");
   await (await signUp(browser, server.url, bobName)).context.close();
   const { context, page: first } = await signUp(browser, server.url, uniqueName("ada"));
@@ -51,43 +61,69 @@ test("every tab offers the new version and moves to it with exactly one reload",
     const second = await context.newPage();
     const thread = await startConversation(second, bobName, "Hello");
     await open(second, thread);
-    // The first tab queues a message while offline.
+    // The first tab queues a message offline. Back online, the server is
+    // too busy to take it, so it is still queued when the new version comes.
     await open(first, thread);
     await context.setOffline(true);
     await send(first, "queued before the update");
     await expect(pending(first)).toHaveText("1 pending");
+    let busyAnswers = 0;
+    await context.route(busyServer, (route) => {
+      busyAnswers += 1;
+      return route.fulfill(busyAnswer);
+    });
     await context.setOffline(false);
+    await expect.poll(() => busyAnswers).toBeGreaterThan(0);
     await open(first, "/");
     const composer = second.getByRole("textbox", { name: "Message" });
     await composer.fill("half-written, not sent");
-    const toast = (page: Page) => page.getByRole("status").filter({ hasText: "New version available" });
     for (const page of [first, second]) {
       await expect(page.locator(".version")).toHaveText(v1);
+      await expect(footer(page)).toContainText("the offline-first conference app");
+      await expect(footer(page)).toHaveCSS("font-style", "normal");
       await expect(toast(page)).toHaveCount(0);
     }
 
-    const v2 = await deploy(server, site, ".release-two { color: red; }");
+    // The next release: a changed CSS rule and a changed string.
+    const fromLine = server.log.length;
+    const v2 = await deploy(server, () => {
+      release.addCss(".site-footer { font-style: italic; }");
+      release.changeString("offline-first", "offline-ready");
+    });
     expect(v2).not.toBe(v1);
     await checkForUpdate(first);
     for (const page of [first, second]) await expect(toast(page)).toBeVisible();
+    // Installing it downloaded the changed files and nothing else.
+    const files = new Set(server.requestsSince(fromLine).filter((path) => !path.startsWith("/api/")));
+    expect([...files].sort()).toEqual(["/pkg/mozi.css", "/pkg/mozi.wasm", "/sw.js"]);
 
-    const navigations = [countNavigations(first), countNavigations(second)];
+    const loads = [countLoads(first), countLoads(second)];
     await toast(first).getByRole("button", { name: "Reload" }).click();
-    for (const page of [first, second]) await expect(page.locator(".version")).toHaveText(v2);
+    for (const page of [first, second]) {
+      await expect(page.locator(".version")).toHaveText(v2);
+      await expect(footer(page)).toContainText("the offline-ready conference app");
+      await expect(footer(page)).toHaveCSS("font-style", "italic");
+      await expect(toast(page)).toHaveCount(0);
+    }
+    expect(loads.map((count) => count.value)).toEqual([1, 1]);
     await expect(composer).toHaveValue("half-written, not sent");
-    // The queued message arrived, once.
-    await expect(second.getByRole("list", { name: "Messages" }).getByRole("listitem")).toHaveCount(2);
-    await expect.poll(() => storedBodies(context, thread)).toEqual(["Hello", "queued before the update"]);
+    // The new version has the queued message and sends it, once.
+    await expect(messages(second).last()).toContainText(/queued before the update.*Sending…/);
+    expect(await storedBodies(context, thread)).toEqual(["Hello"]);
+    await context.unroute(busyServer);
+    await first.getByRole("button", { name: "1 pending" }).click();
+    await first.getByRole("button", { name: "Retry now" }).click();
+    await expect(messages(second).last()).toContainText(/queued before the update.*Sent/);
+    await expect(messages(second)).toHaveCount(2);
     await expect(pending(first)).toHaveCount(0);
-    await expect(toast(first)).toHaveCount(0);
-    await expect(toast(second)).toHaveCount(0);
-    expect(navigations.map((count) => count.value)).toEqual([1, 1]);
+    expect(await storedBodies(context, thread)).toEqual(["Hello", "queued before the update"]);
+    expect(loads.map((count) => count.value)).toEqual([1, 1]);
 
     // Another update arrives while the prompt is up: the tap goes to the newest.
-    const v3 = await deploy(server, site, ".release-three { color: green; }");
+    const v3 = await deploy(server, () => release.addCss(".release-three { color: green; }"));
     await checkForUpdate(second);
     await expect(toast(second)).toBeVisible();
-    const v4 = await deploy(server, site, ".release-four { color: blue; }");
+    const v4 = await deploy(server, () => release.addCss(".release-four { color: blue; }"));
     await checkForUpdate(second);
     // Installed and waiting in place of the one the prompt first offered.
     await expect
@@ -99,13 +135,96 @@ test("every tab offers the new version and moves to it with exactly one reload",
       )
       .toBe(true);
     expect(v4).not.toBe(v3);
-    const after = [countNavigations(first), countNavigations(second)];
+    const after = [countLoads(first), countLoads(second)];
     await toast(second).getByRole("button", { name: "Reload" }).click();
     for (const page of [first, second]) await expect(page.locator(".version")).toHaveText(v4);
     expect(after.map((count) => count.value)).toEqual([1, 1]);
   } finally {
     await context.close();
     await server.dispose();
-    rmSync(site, { recursive: true, force: true });
+    release.dispose();
+  }
+});
+
+test("a first visit installs the app without a prompt or a reload", async ({ browser, server }) => {
+  const context = await browser.newContext({ baseURL: server.url });
+  try {
+    const page = await context.newPage();
+    const loads = countLoads(page);
+    await open(page, "/");
+    const firstVisit = await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+      return !navigator.serviceWorker.controller;
+    });
+    expect(firstVisit).toBe(true);
+    await expect(page.getByRole("heading", { name: /Day 1 keynote/ })).toBeVisible();
+    await expect(toast(page)).toHaveCount(0);
+    expect(await page.evaluate(() => (performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming).type)).toBe(
+      "navigate",
+    );
+    expect(loads.value).toBe(1);
+    // From the next page on the worker is in charge, still without a prompt.
+    await open(page, "/my-schedule");
+    await expect(page.locator(".version")).not.toBeEmpty();
+    await expect(toast(page)).toHaveCount(0);
+    expect(loads.value).toBe(2);
+  } finally {
+    await context.close();
+  }
+});
+
+test("the app looks for a new version hourly and when shown again, never while offline", async ({ browser }) => {
+  const release = Release.copy();
+  const server = await RunningServer.start(release);
+  const context = await browser.newContext({ baseURL: server.url });
+  try {
+    const page = await context.newPage();
+    await page.clock.install();
+    // Counts the checks the page asks for, whatever their outcome.
+    await page.addInitScript(() => {
+      const update = ServiceWorkerRegistration.prototype.update;
+      (window as unknown as { checks: number }).checks = 0;
+      ServiceWorkerRegistration.prototype.update = function () {
+        (window as unknown as { checks: number }).checks += 1;
+        return update.call(this);
+      };
+    });
+    const checks = () => page.evaluate(() => (window as unknown as { checks: number }).checks);
+    const shownAgain = () =>
+      page.evaluate(() => document.dispatchEvent(new Event("visibilitychange")));
+    await open(page, "/");
+    await becomeControlled(page);
+
+    // An hour later the open tab finds the new version by itself.
+    await deploy(server, () => release.addCss(".hourly { color: red; }"));
+    await page.clock.fastForward("01:00:00");
+    await expect(toast(page)).toBeVisible();
+    await toast(page).getByRole("button", { name: "Reload" }).click();
+    await expect(toast(page)).toHaveCount(0);
+    await expect(page.locator(".version")).toHaveText(await servedVersion(server));
+
+    // Shown again (back from another tab or app), it looks at once.
+    const v3 = await deploy(server, () => release.addCss(".visible-again { color: green; }"));
+    await shownAgain();
+    await expect(toast(page)).toBeVisible();
+    await toast(page).getByRole("button", { name: "Reload" }).click();
+    await expect(page.locator(".version")).toHaveText(v3);
+
+    // Offline, neither an hour nor being shown again asks.
+    await context.setOffline(true);
+    await expect.poll(() => page.evaluate(() => navigator.onLine)).toBe(false);
+    const before = await checks();
+    await page.clock.fastForward("01:00:00");
+    await shownAgain();
+    expect(await checks()).toBe(before);
+    // Back online, the next occasion asks again.
+    await context.setOffline(false);
+    await expect.poll(() => page.evaluate(() => navigator.onLine)).toBe(true);
+    await shownAgain();
+    expect(await checks()).toBe(before + 1);
+  } finally {
+    await context.close();
+    await server.dispose();
+    release.dispose();
   }
 });

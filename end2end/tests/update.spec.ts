@@ -1,9 +1,7 @@
 import { test, expect, open, waitForHydration } from "../support/fixtures";
-import { RunningServer, builtSite } from "../support/server";
+import { RunningServer } from "../support/server";
+import { Release } from "../support/release";
 import { becomeControlled, cacheNames } from "../support/worker";
-import { appendFileSync, cpSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Page } from "@playwright/test";
 
 const precaches = async (page: Page) =>
@@ -26,9 +24,8 @@ const checkForUpdate = (page: Page) =>
   });
 
 test("an update downloads only the changed file and removes the old version's precache", async ({ browser }) => {
-  const site = mkdtempSync(join(tmpdir(), "mozi-site-"));
-  cpSync(builtSite, site, { recursive: true });
-  const server = await RunningServer.start(site);
+  const release = Release.copy();
+  const server = await RunningServer.start(release);
   const context = await browser.newContext({ baseURL: server.url });
   try {
     const page = await context.newPage();
@@ -40,7 +37,7 @@ test("an update downloads only the changed file and removes the old version's pr
 
     // "Rebuild" with one changed precached file, and restart.
     await server.stop();
-    appendFileSync(join(site, "pkg/mozi.css"), "\n.update-marker { color: red; }\n");
+    release.addCss(".update-marker { color: red; }");
     const fromLine = server.log.length;
     await server.restart();
 
@@ -77,9 +74,10 @@ test("an update downloads only the changed file and removes the old version's pr
     // A broken update (a file that no longer matches its manifest hash)
     // fails to install and leaves the current version in charge.
     await server.stop();
-    appendFileSync(join(site, "pkg/mozi.css"), "\n.second-update { color: blue; }\n");
+    release.addCss(".second-update { color: blue; }");
     await server.restart();
-    appendFileSync(join(site, "pkg/mozi.css"), "\n.changed-after-start { color: green; }\n");
+    // Changed again while the server runs: its manifest no longer matches.
+    release.addCss(".changed-after-start { color: green; }");
     expect(await checkForUpdate(page)).toBe("redundant");
     expect(await precaches(page)).toEqual([newPrecache]);
     await open(page, "/");
@@ -87,6 +85,6 @@ test("an update downloads only the changed file and removes the old version's pr
   } finally {
     await context.close();
     await server.dispose();
-    rmSync(site, { recursive: true, force: true });
+    release.dispose();
   }
 });

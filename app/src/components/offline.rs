@@ -48,7 +48,7 @@ pub fn VersionFooter() -> impl IntoView {
     let status = use_worker_status();
     view! {
         <footer class="site-footer">
-            "MOZI"
+            "MOZI, the offline-first conference app"
             {move || status.version.get().map(|version| view! { " · version " <code class="version">{version}</code> })}
         </footer>
     }

@@ -72,9 +72,11 @@ pub fn PendingChanges() -> impl IntoView {
                     class="pending-toggle"
                     aria-expanded=move || open.get().to_string()
                     aria-controls="pending-list"
+                    // A live region inside a button does not name it.
+                    aria-labelledby="pending-count"
                     on:click=move |_| open.update(|open| *open = !*open)
                 >
-                    <span role="status">{move || format!("{} pending", count())}</span>
+                    <span id="pending-count" role="status">{move || format!("{} pending", count())}</span>
                 </button>
                 <Show when=move || open.get()>
                     <section id="pending-list" class="pending-list" aria-label="Not sent yet">
