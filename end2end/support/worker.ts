@@ -69,6 +69,24 @@ export async function dispatchSync(
   await cdp.detach();
 }
 
+/**
+ * Paths of the current version's precached files, each with those of
+ * `needles` its body contains.
+ */
+export async function precachedFiles(page: Page, needles: string[]): Promise<[string, string[]][]> {
+  return page.evaluate(async (needles) => {
+    const name = (await caches.keys()).find((cache) => cache.startsWith("mozi-precache-"));
+    if (!name) return [];
+    const cache = await caches.open(name);
+    const files: [string, string[]][] = [];
+    for (const request of await cache.keys()) {
+      const body = await (await cache.match(request))!.text();
+      files.push([new URL(request.url).pathname, needles.filter((needle) => body.includes(needle))]);
+    }
+    return files;
+  }, needles);
+}
+
 export async function cacheNames(page: Page): Promise<string[]> {
   return page.evaluate(() => caches.keys());
 }

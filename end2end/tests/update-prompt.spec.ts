@@ -1,7 +1,7 @@
 import { test, expect, open, signUp, startConversation, uniqueName } from "../support/fixtures";
 import { RunningServer } from "../support/server";
 import { Release } from "../support/release";
-import { becomeControlled } from "../support/worker";
+import { becomeControlled, precachedFiles } from "../support/worker";
 import { messages, pending, send, storedBodies } from "../support/outbox";
 import type { Page } from "@playwright/test";
 
@@ -51,8 +51,9 @@ test("every tab offers the new version and moves to it with one reload; drafts a
   const release = Release.copy();
   const server = await RunningServer.start(release);
   const bobName = uniqueName("bob");
+  const adaName = uniqueName("ada");
   await (await signUp(browser, server.url, bobName)).context.close();
-  const { context, page: first } = await signUp(browser, server.url, uniqueName("ada"));
+  const { context, page: first } = await signUp(browser, server.url, adaName);
   try {
     const v1 = await servedVersion(server);
     await open(first, "/");
@@ -118,6 +119,10 @@ test("every tab offers the new version and moves to it with one reload; drafts a
     await expect(pending(first)).toHaveCount(0);
     expect(await storedBodies(context, thread)).toEqual(["Hello", "queued before the update"]);
     expect(loads.map((count) => count.value)).toEqual([1, 1]);
+    // The new version's shell holds files only: nobody's names or messages.
+    const shell = await precachedFiles(first, [adaName, adaName.toUpperCase(), bobName, "Hello", "queued before"]);
+    expect(shell.map(([path]) => path)).toContain("/pkg/mozi.wasm");
+    expect(shell.filter(([path, found]) => path.startsWith("/api/") || found.length > 0)).toEqual([]);
 
     // Another update arrives while the prompt is up: the tap goes to the newest.
     const v3 = await deploy(server, () => release.addCss(".release-three { color: green; }"));
@@ -195,20 +200,26 @@ test("the app looks for a new version hourly and when shown again, never while o
     await open(page, "/");
     await becomeControlled(page);
 
+    // Loading a page looks for a new version.
+    const afterLoad = await deploy(server, () => release.addCss(".loaded { color: blue; }"));
+    await open(page, "/my-schedule");
+    await expect(toast(page)).toBeVisible();
+    await toast(page).getByRole("button", { name: "Reload" }).click();
+    await expect(page.locator(".version")).toHaveText(afterLoad);
+
     // An hour later the open tab finds the new version by itself.
-    await deploy(server, () => release.addCss(".hourly { color: red; }"));
+    const afterHour = await deploy(server, () => release.addCss(".hourly { color: red; }"));
     await page.clock.fastForward("01:00:00");
     await expect(toast(page)).toBeVisible();
     await toast(page).getByRole("button", { name: "Reload" }).click();
-    await expect(toast(page)).toHaveCount(0);
-    await expect(page.locator(".version")).toHaveText(await servedVersion(server));
+    await expect(page.locator(".version")).toHaveText(afterHour);
 
     // Shown again (back from another tab or app), it looks at once.
-    const v3 = await deploy(server, () => release.addCss(".visible-again { color: green; }"));
+    const afterShown = await deploy(server, () => release.addCss(".visible-again { color: green; }"));
     await shownAgain();
     await expect(toast(page)).toBeVisible();
     await toast(page).getByRole("button", { name: "Reload" }).click();
-    await expect(page.locator(".version")).toHaveText(v3);
+    await expect(page.locator(".version")).toHaveText(afterShown);
 
     // Offline, neither an hour nor being shown again asks.
     await context.setOffline(true);
