@@ -98,3 +98,11 @@ export async function savedPages(page: Page): Promise<string[]> {
     return (await cache.keys()).map((request) => new URL(request.url).pathname + new URL(request.url).search);
   });
 }
+
+/** The saved copy of a page, as the worker shows it offline ("" if none). */
+export async function savedCopy(page: Page, path: string): Promise<string> {
+  return page.evaluate(async (path) => {
+    const saved = await (await caches.open("mozi-pages")).match(path);
+    return saved ? saved.text() : "";
+  }, path);
+}

@@ -1,7 +1,7 @@
 import { test, expect, open, signUp, startConversation, uniqueName } from "../support/fixtures";
 import { RunningServer } from "../support/server";
 import { Release } from "../support/release";
-import { becomeControlled, precachedFiles } from "../support/worker";
+import { becomeControlled, precachedFiles, savedCopy, savedPages } from "../support/worker";
 import { messages, pending, send, storedBodies } from "../support/outbox";
 import type { Page } from "@playwright/test";
 
@@ -75,6 +75,9 @@ test("every tab offers the new version and moves to it with one reload; drafts a
     });
     await context.setOffline(false);
     await expect.poll(() => busyAnswers).toBeGreaterThan(0);
+    // A page last seen before the update: its saved copy must follow it.
+    await open(first, "/my-schedule");
+    await expect.poll(() => savedPages(first)).toContain("/my-schedule");
     await open(first, "/");
     const composer = second.getByRole("textbox", { name: "Message" });
     await composer.fill("half-written, not sent");
@@ -123,6 +126,10 @@ test("every tab offers the new version and moves to it with one reload; drafts a
     const shell = await precachedFiles(first, [adaName, adaName.toUpperCase(), bobName, "Hello", "queued before"]);
     expect(shell.map(([path]) => path)).toContain("/pkg/mozi.wasm");
     expect(shell.filter(([path, found]) => path.startsWith("/api/") || found.length > 0)).toEqual([]);
+    // The new version made the saved copies again: the copy the worker
+    // shows offline of a page last seen before the update matches the app
+    // now running it.
+    await expect.poll(() => savedCopy(first, "/my-schedule")).toContain("the offline-ready conference app");
 
     // Another update arrives while the prompt is up: the tap goes to the newest.
     const v3 = await deploy(server, () => release.addCss(".release-three { color: green; }"));

@@ -6,7 +6,8 @@
 //!
 //! Modules by concern, as Workbox splits its packages: `precache`,
 //! `routing`, `strategies`, `expiration`, `navigation_preload`, `messages`,
-//! `outbox` (replaying the device outbox, `mozi-outbox-browser`);
+//! `refresh` (saved copies made again by a new version), `outbox`
+//! (replaying the device outbox, `mozi-outbox-browser`);
 //! `url` and `offline_page` hold pure logic that `cargo test` reaches.
 
 mod caches;
@@ -17,6 +18,7 @@ mod navigation_preload;
 mod offline_page;
 mod outbox;
 mod precache;
+mod refresh;
 mod respond;
 mod routing;
 mod scope;
@@ -66,6 +68,20 @@ pub async fn activate() -> Result<(), JsValue> {
     if state.dev {
         resolve(scope().clients().claim(), error::code::NOT_STARTED).await?;
     }
+    // Not awaited: the pages reloading into this version wait for
+    // activation to finish before their own requests are answered.
+    wasm_bindgen_futures::spawn_local(async move {
+        match refresh::saved_copies().await {
+            Ok(report) => web_sys::console::info_1(
+                &format!(
+                    "MOZI {}: saved copies refreshed {}, kept {}",
+                    state.version, report.refreshed, report.kept
+                )
+                .into(),
+            ),
+            Err(error) => web_sys::console::warn_1(&JsValue::from(error)),
+        }
+    });
     Ok(())
 }
 

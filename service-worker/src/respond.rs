@@ -8,7 +8,7 @@ use crate::routing::{route_for, Matcher, RequestFacts};
 use crate::scope::{delete_cache, fetch, now_ms, open_cache, resolve, scope};
 use crate::state::WorkerState;
 use crate::store::{cached_at, keys, lookup};
-use crate::{expiration, offline_page, precache, strategies};
+use crate::{expiration, offline_page, precache, refresh, strategies};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::future_to_promise;
 use web_sys::{FetchEvent, Headers, Request, RequestMode, Response, ResponseInit};
@@ -195,6 +195,7 @@ async fn offline_page(state: &WorkerState) -> Result<Response, SwError> {
 /// Forgets every page and read of the signed-in user, so the next person
 /// on this device never sees them.
 pub async fn clear_user_data() {
+    refresh::account_changed();
     for cache in USER_DATA {
         if let Err(error) = delete_cache(cache).await {
             web_sys::console::error_1(&JsValue::from(error));

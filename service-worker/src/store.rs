@@ -39,9 +39,14 @@ pub fn with_headers(response: &Response, extra: &[(&str, &str)]) -> Result<Respo
         .map_err(SwError::from_js(code::CACHE_STORAGE))
 }
 
+/// A copy of `response` stamped with the time now; consumes its body.
+pub fn stamped(response: &Response) -> Result<Response, SwError> {
+    with_headers(response, &[(CACHED_AT_HEADER, &now_ms().to_string())])
+}
+
 /// Stores `response` (a clone the caller will not read) under `key`.
 pub async fn put_stamped(cache: &str, key: &str, response: Response) -> Result<(), SwError> {
-    let stamped = with_headers(&response, &[(CACHED_AT_HEADER, &now_ms().to_string())])?;
+    let stamped = stamped(&response)?;
     let cache = open_cache(cache).await?;
     resolve(cache.put_with_str(key, &stamped), code::CACHE_STORAGE).await?;
     Ok(())
