@@ -29,17 +29,17 @@ fn main() {
         .parent()
         .expect("server/ is inside the workspace");
     // The worker and the workspace crates it is built from: a change to any
-    // of them must reach the worker the server embeds.
+    // of them must reach the worker the server embeds. The paths are
+    // relative (to server/) because cargo names a workspace crate's build
+    // the same in every checkout: two clones sharing a target directory
+    // then each check their own files, not the other's.
     for krate in ["service-worker", "outbox-browser", "outbox", "core"] {
         for path in ["src", "Cargo.toml"] {
-            println!(
-                "cargo:rerun-if-changed={}",
-                workspace.join(krate).join(path).display()
-            );
+            println!("cargo:rerun-if-changed=../{krate}/{path}");
         }
     }
     for file in ["Cargo.toml", "Cargo.lock"] {
-        println!("cargo:rerun-if-changed={}", workspace.join(file).display());
+        println!("cargo:rerun-if-changed=../{file}");
     }
 
     let target_root = env::var_os("CARGO_TARGET_DIR")
