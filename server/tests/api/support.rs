@@ -7,11 +7,25 @@ use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
 use serde_json::Value;
 use server::{Config, SESSION_COOKIE};
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 use tower::ServiceExt;
+
+/// One test app at a time. Each test runs on its own runtime, and Leptos's
+/// server rendering keeps process-wide state: two tests rendering pages at
+/// once on two runtimes sometimes never finish (4 runs in 25 hung in
+/// parallel, none in 25 one at a time). The server itself has one runtime.
+static ONE_AT_A_TIME: LazyLock<Arc<Mutex<()>>> = LazyLock::new(|| Arc::new(Mutex::new(())));
+
+/// A request that gets no answer in this time fails its test instead of
+/// stalling the run.
+const ANSWER_WITHIN: Duration = Duration::from_secs(30);
 
 pub struct TestApp {
     pub router: Router,
     _dir: tempfile::TempDir,
+    _turn: OwnedMutexGuard<()>,
 }
 
 pub struct Reply {
@@ -48,6 +62,7 @@ impl Reply {
 
 impl TestApp {
     pub async fn new() -> Self {
+        let turn = Arc::clone(&ONE_AT_A_TIME).lock_owned().await;
         let dir = tempfile::tempdir().expect("temporary directory");
         let site = dir.path().join("site");
         std::fs::create_dir_all(site.join("pkg")).expect("site folder");
@@ -61,29 +76,39 @@ impl TestApp {
             secure_cookies: false,
         };
         let router = server::build(&config).await.expect("app builds");
-        Self { router, _dir: dir }
+        Self {
+            router,
+            _dir: dir,
+            _turn: turn,
+        }
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
+        let uri = request.uri().clone();
+        let answer = async {
+            let response = self
+                .router
+                .clone()
+                .oneshot(request)
+                .await
+                .expect("router answers");
+            let status = response.status();
+            let headers = response.headers().clone();
+            let bytes = response
+                .into_body()
+                .collect()
+                .await
+                .expect("body reads")
+                .to_bytes();
+            Reply {
+                status,
+                headers,
+                text: String::from_utf8_lossy(&bytes).into_owned(),
+            }
+        };
+        tokio::time::timeout(ANSWER_WITHIN, answer)
             .await
-            .expect("router answers");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body reads")
-            .to_bytes();
-        Reply {
-            status,
-            headers,
-            text: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+            .unwrap_or_else(|_| panic!("{uri}: no answer within {ANSWER_WITHIN:?}"))
     }
 
     /// POSTs a form to a server function, as the Leptos client does.
