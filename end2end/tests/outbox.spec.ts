@@ -69,6 +69,9 @@ test("changes made offline reach the server once, in order, with the page closed
 });
 
 test("a server killed in the middle of a batch loses and doubles nothing", async ({ browser, ownServer }) => {
+  // Typing 150 messages and replaying them took 38 to 54 s on two cores:
+  // too close to the default limit, which a slow run crossed.
+  test.setTimeout(150_000);
   const [adaName, bobName] = [uniqueName("ada"), uniqueName("bob")];
   await (await signUp(browser, ownServer.url, bobName)).context.close();
   const { context, page } = await signUp(browser, ownServer.url, adaName);
