@@ -79,6 +79,7 @@ export async function run(main, watchdogMs) {
 export function serverBinary() {
   const candidates = [
     process.env.MOZI_SERVER_BIN,
+    process.env.MOZI_TARGET_DIR && join(process.env.MOZI_TARGET_DIR, "release/server"),
     join(homedir(), ".cache/mozi-target/release/server"),
     join(repo, "target/release/server"),
   ].filter(Boolean);
@@ -122,5 +123,5 @@ export function stats(values) {
   const middle = sorted.length / 2;
   const median =
     sorted.length % 2 ? sorted[Math.floor(middle)] : (sorted[middle - 1] + sorted[middle]) / 2;
-  return { n: sorted.length, median, p90: rank(0.9), min: sorted[0], max: sorted.at(-1) };
+  return { n: sorted.length, median, p90: rank(0.9), p99: rank(0.99), min: sorted[0], max: sorted.at(-1) };
 }

@@ -24,13 +24,24 @@ if ! command -v cargo >/dev/null; then
     exit 1
 fi
 
-if ! command -v node >/dev/null || ! command -v npm >/dev/null || [ ! -x /usr/bin/chromium ] \
-    || ! command -v sqlite3 >/dev/null; then
-    # sqlite3: the outbox soak reads the order the server stored messages in.
-    say "Installing Debian packages: chromium, nodejs, npm, sqlite3"
-    as_root apt-get update -qq
-    as_root apt-get install -y -qq chromium nodejs npm sqlite3 >/dev/null
-fi
+# Each missing Debian package on its own: a Node.js from another source (whose
+# `nodejs` bundles npm) conflicts with Debian's `npm`, and asking for both at
+# once would fail even when only Chromium is missing.
+# sqlite3: the outbox soak reads the order the server stored messages in.
+apt_updated=""
+install_deb() {
+    local package="$1"
+    if [ -z "$apt_updated" ]; then
+        as_root apt-get update -qq
+        apt_updated=1
+    fi
+    say "Installing the Debian package $package"
+    as_root apt-get install -y -qq "$package" >/dev/null
+}
+command -v node >/dev/null || install_deb nodejs
+command -v npm >/dev/null || install_deb npm
+[ -x /usr/bin/chromium ] || install_deb chromium
+command -v sqlite3 >/dev/null || install_deb sqlite3
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     say "Adding the wasm32-unknown-unknown target"
@@ -38,12 +49,12 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 
 if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-    say "Building cargo-leptos $CARGO_LEPTOS_VERSION from crates.io (about 20 minutes, once)"
+    say "Building cargo-leptos $CARGO_LEPTOS_VERSION from the crate registry (about 20 minutes, once)"
     cargo install --locked cargo-leptos --version "$CARGO_LEPTOS_VERSION"
 fi
 
 if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
-    say "Building wasm-bindgen-cli $WASM_BINDGEN_VERSION from crates.io"
+    say "Building wasm-bindgen-cli $WASM_BINDGEN_VERSION from the crate registry"
     # Without --locked: its lockfile names a crate version the registry no longer has.
     cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi

@@ -5,6 +5,7 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;
 mod components;
+mod device_data;
 mod drafts;
 mod live;
 mod outbox;
@@ -18,8 +19,33 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 pub use routes::{requires_sign_in, sign_in_url};
 
+/// The Content-Security-Policy of every HTML page: scripts and styles only
+/// from this server or inline with the page's nonce, wasm allowed to
+/// compile, nothing framed, no plugins, no `<base>` rewriting. One
+/// definition, for pages rendered here (with their nonce) and for any
+/// other HTML the server answers with (without).
+pub fn content_security_policy(nonce: Option<&str>) -> String {
+    let inline = nonce.map_or_else(String::new, |nonce| format!(" 'nonce-{nonce}'"));
+    format!(
+        "default-src 'self'; script-src 'self'{inline} 'wasm-unsafe-eval'; \
+         style-src 'self'{inline}; img-src 'self' data:; connect-src 'self'; \
+         worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'; report-uri /api/csp-reports"
+    )
+}
+
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The policy names this response's nonce, which Leptos puts on the
+    // inline scripts it writes.
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        let nonce = leptos::nonce::use_nonce();
+        let policy = content_security_policy(nonce.as_deref());
+        if let Ok(policy) = axum::http::HeaderValue::from_str(&policy) {
+            response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, policy);
+        }
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -37,12 +63,29 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// "Title · MOZI". On the server the text is escaped here: leptos_meta 0.8
+/// writes `<title>` text into the HTML as it is, and titles carry names
+/// people chose. In the browser it becomes `document.title`, plain text.
+fn page_title(title: String) -> String {
+    let full = if title.is_empty() {
+        "MOZI".to_owned()
+    } else {
+        format!("{title} · MOZI")
+    };
+    if cfg!(feature = "ssr") {
+        mozi_core::escape_html(&full)
+    } else {
+        full
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let auth = components::provide_auth();
     live::provide_live_updates(auth);
     outbox::provide_outbox(auth);
+    device_data::forget_on_sign_out(auth);
     pwa::provide_pwa();
     // Effects run only in the browser, after hydration: the marker tells
     // tests (and curious people) that the page is interactive.
@@ -54,9 +97,7 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Stylesheet id="leptos" href="/pkg/mozi.css"/>
-        <Title formatter=|title: String| {
-            if title.is_empty() { "MOZI".to_owned() } else { format!("{title} · MOZI") }
-        }/>
+        <Title formatter=page_title/>
         <Meta name="description" content="MOZI: the conference schedule and messages that keep working offline."/>
         <Meta name="theme-color" content="#1d3557"/>
         <Link rel="icon" href="/favicon.ico"/>

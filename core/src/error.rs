@@ -22,6 +22,13 @@ pub enum AppError {
     /// The request clashes with existing state (a taken username).
     #[error("{0}")]
     Conflict(String),
+    /// Refused whoever asks: a cross-site request for a change.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many requests; the same one may succeed after `retry_after_secs`,
+    /// which is also sent as the `Retry-After` header.
+    #[error("Too many attempts. Try again in {retry_after_secs} seconds.")]
+    RateLimited { retry_after_secs: u64 },
     /// The server could not be reached; only ever made on the client.
     #[error("Can't reach MOZI right now. Check your connection and try again.")]
     Unreachable,
@@ -43,6 +50,22 @@ impl AppError {
         Self::Unauthorized("Please sign in to continue.".into())
     }
 
+    pub fn rate_limited(retry_after: std::time::Duration) -> Self {
+        // Whole seconds, rounded up: "0" would invite an immediate retry.
+        let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+        Self::RateLimited {
+            retry_after_secs: secs.max(1),
+        }
+    }
+
+    /// The seconds to wait before trying again, for a `Retry-After` header.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
+
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> u16 {
         match self {
@@ -51,6 +74,8 @@ impl AppError {
             Self::Unauthorized(_) => 401,
             Self::NotFound(_) => 404,
             Self::Conflict(_) => 409,
+            Self::Forbidden(_) => 403,
+            Self::RateLimited { .. } => 429,
             Self::Unreachable => 503,
             Self::Internal => 500,
         }
@@ -64,6 +89,8 @@ impl AppError {
             Self::Unauthorized(_) => "unauthorized",
             Self::NotFound(_) => "not_found",
             Self::Conflict(_) => "conflict",
+            Self::Forbidden(_) => "forbidden",
+            Self::RateLimited { .. } => "rate_limited",
             Self::Unreachable => "unreachable",
             Self::Internal => "internal",
         }
@@ -78,6 +105,8 @@ struct WireError {
     code: String,
     #[serde(default)]
     message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    retry_after_secs: Option<u64>,
 }
 
 impl From<AppError> for WireError {
@@ -85,18 +114,29 @@ impl From<AppError> for WireError {
         Self {
             code: error.code().to_owned(),
             message: error.to_string(),
+            retry_after_secs: error.retry_after_secs(),
         }
     }
 }
 
 impl From<WireError> for AppError {
-    fn from(WireError { code, message }: WireError) -> Self {
+    fn from(
+        WireError {
+            code,
+            message,
+            retry_after_secs,
+        }: WireError,
+    ) -> Self {
         match code.as_str() {
             "invalid" => Self::Invalid(message),
             "bad_request" => Self::BadRequest(message),
             "unauthorized" => Self::Unauthorized(message),
             "not_found" => Self::NotFound(message),
             "conflict" => Self::Conflict(message),
+            "forbidden" => Self::Forbidden(message),
+            "rate_limited" => Self::RateLimited {
+                retry_after_secs: retry_after_secs.unwrap_or(1),
+            },
             "unreachable" => Self::Unreachable,
             _ => Self::Internal,
         }
@@ -136,7 +176,14 @@ mod axum_support {
         fn into_response(self) -> Response {
             let status =
                 StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            (status, axum::Json(self)).into_response()
+            let retry_after = self.retry_after_secs();
+            let mut response = (status, axum::Json(self)).into_response();
+            if let Some(secs) = retry_after {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, secs.into());
+            }
+            response
         }
     }
 }
@@ -145,8 +192,12 @@ mod axum_support {
 mod tests {
     use super::*;
 
-    fn one_of_each() -> [AppError; 7] {
+    fn one_of_each() -> [AppError; 9] {
         [
+            AppError::Forbidden("Cross-site".into()),
+            AppError::RateLimited {
+                retry_after_secs: 30,
+            },
             AppError::invalid("Too long"),
             AppError::BadRequest("x".into()),
             AppError::sign_in_required(),
@@ -194,7 +245,7 @@ mod tests {
             AppError::Internal
         );
         assert_eq!(
-            serde_json::from_str::<AppError>(r#"{"code":"rate_limited","message":"Slow down"}"#)
+            serde_json::from_str::<AppError>(r#"{"code":"from_the_future","message":"Slow down"}"#)
                 .unwrap(),
             AppError::Internal
         );

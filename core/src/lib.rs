@@ -5,17 +5,22 @@
 //! the boundary never re-checks them.
 
 mod error;
+mod html;
 mod ids;
 mod mutation;
+mod page;
 mod time;
 mod validate;
 mod views;
 
 pub use error::AppError;
+pub use html::escape_html;
 pub use ids::{ConversationId, IdempotencyKey, MessageId, SessionId, UserId};
 pub use mutation::{
     Applied, BatchResponse, ItemResult, Mutation, MutationBatch, Outcome, QueuedMutation,
+    OUTBOX_TTL_MS,
 };
+pub use page::PageCursor;
 pub use time::{format_clock, format_date, UnixMillis};
 pub use validate::{DisplayName, MessageBody, Password, Username, UsernameList};
 pub use views::*;

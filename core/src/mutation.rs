@@ -6,6 +6,11 @@ use crate::{
 };
 use serde::{Deserialize, Serialize};
 
+/// How long a change may wait on a device before it is given up as expired
+/// (7 days). The server also keeps a message's device time within this
+/// window, so a wrong clock cannot date a message decades away.
+pub const OUTBOX_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
+
 /// Every change a user can make.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

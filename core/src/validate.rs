@@ -17,6 +17,14 @@ impl Username {
         if name.is_empty() {
             return Err(AppError::invalid("Enter a username."));
         }
+        // The length first: the name is echoed below, so only a short one.
+        if !(Self::MIN_LEN..=Self::MAX_LEN).contains(&name.chars().count()) {
+            return Err(AppError::invalid(format!(
+                "A username has {} to {} characters.",
+                Self::MIN_LEN,
+                Self::MAX_LEN
+            )));
+        }
         if !name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
@@ -24,13 +32,6 @@ impl Username {
             return Err(AppError::invalid(format!(
                 "Username \"{}\" may only use letters a–z, digits and _.",
                 raw.trim()
-            )));
-        }
-        if !(Self::MIN_LEN..=Self::MAX_LEN).contains(&name.len()) {
-            return Err(AppError::invalid(format!(
-                "A username has {} to {} characters.",
-                Self::MIN_LEN,
-                Self::MAX_LEN
             )));
         }
         Ok(Self(name))
@@ -195,6 +196,9 @@ mod tests {
         assert!(Username::parse("al ice").is_err());
         assert!(Username::parse("alïce").is_err());
         assert!(Username::parse("").is_err());
+        let long_and_hostile = format!("<b>{}", "x".repeat(10_000));
+        let error = Username::parse(&long_and_hostile).unwrap_err().to_string();
+        assert!(!error.contains("<b>") && error.len() < 100, "{error}");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! What the server sends to pages: plain serialisable views.
 
-use crate::{ConversationId, MessageId, SessionId, UnixMillis, UserId};
+use crate::{ConversationId, MessageId, PageCursor, SessionId, UnixMillis, UserId};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,12 +109,24 @@ pub struct ConversationSummary {
     pub unread: i64,
 }
 
+/// One page of the user's conversations, most recently active first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationList {
+    pub conversations: Vec<ConversationSummary>,
+    /// Where the next, older page starts; `None` on the last page.
+    pub older: Option<PageCursor>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Thread {
     pub id: ConversationId,
     pub title: String,
     pub members: Vec<UserView>,
+    /// One page of messages, oldest first: the latest ones, or those
+    /// before the cursor the page was asked for.
     pub messages: Vec<MessageView>,
+    /// Where the page of older messages starts; `None` when there are none.
+    pub older: Option<PageCursor>,
 }
 
 /// Pushed to a signed-in user's open pages over server-sent events.

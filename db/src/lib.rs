@@ -14,15 +14,18 @@ use mozi_core::AppError;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use messaging::PostedMessage;
 pub use mutations::Application;
-pub use users::Credentials;
+pub use users::{taken, Credentials};
 
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: SqlitePool,
+    /// Held by the one change being written; see `Db::apply`.
+    write_turn: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Db {
@@ -43,7 +46,10 @@ impl Db {
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         seed::load_conference_if_empty(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            write_turn: Arc::default(),
+        })
     }
 
     /// The pool, for the session store that shares this database.
@@ -61,6 +67,23 @@ fn internal(error: sqlx::Error) -> AppError {
 #[cfg(test)]
 pub(crate) mod testing {
     use super::Db;
+    use mozi_core::{AppError, Applied, IdempotencyKey, Mutation, Outcome, UserId};
+
+    /// Applies one change under a fresh key, as the server's write path does.
+    pub async fn change(
+        db: &Db,
+        user: UserId,
+        mutation: Mutation,
+        now: i64,
+    ) -> Result<Applied, AppError> {
+        let application = db
+            .apply(user, IdempotencyKey::new_random(), &mutation, now)
+            .await?;
+        match application.result.outcome {
+            Outcome::Applied(applied) => Ok(applied),
+            Outcome::Failed(error) => Err(error),
+        }
+    }
 
     /// A fresh database in a temporary directory that lives as long as the guard.
     pub async fn temp_db() -> (Db, tempfile::TempDir) {

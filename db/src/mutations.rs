@@ -1,14 +1,17 @@
-//! Applying queued mutations exactly once. Each mutation runs in its own
-//! `BEGIN IMMEDIATE` transaction that also records its result under the
-//! user's idempotency key: a repeated key (a resend, a second tab, a replay
-//! after a crash) gets the first result and changes nothing.
+//! The one way data changes: every mutation (from a device's outbox or a
+//! plain form post) runs in its own `BEGIN IMMEDIATE` transaction that also
+//! records its result under the user's idempotency key: a repeated key (a
+//! resend, a second tab, a replay after a crash) gets the first result and
+//! changes nothing. Every read a change needs goes through that
+//! transaction's connection.
 
 use crate::messaging::{post_message_in, start_conversation_in, PostedMessage};
 use crate::schedule::set_bookmark_in;
+use crate::users::users_named_in;
 use crate::{internal, Db};
 use mozi_core::{
     AppError, Applied, IdempotencyKey, ItemResult, MessageBody, Mutation, UnixMillis, UserId,
-    UsernameList,
+    UsernameList, OUTBOX_TTL_MS,
 };
 use sqlx::SqliteConnection;
 
@@ -31,6 +34,10 @@ impl Db {
         mutation: &Mutation,
         now: UnixMillis,
     ) -> Result<Application, AppError> {
+        // SQLite has one writer. Writers queue here, in order, rather than
+        // each holding a pooled connection while SQLite makes it wait: the
+        // pool stays free for reads, whatever one user sends.
+        let _writer = self.write_turn.lock().await;
         // IMMEDIATE takes the write lock first, so two requests with the same
         // key queue up instead of both applying.
         let mut tx = self
@@ -44,7 +51,7 @@ impl Db {
                 new_message: None,
             });
         }
-        let (applied, new_message) = match effect(self, &mut tx, user, mutation, now).await {
+        let (applied, new_message) = match effect(&mut tx, user, mutation, now).await {
             Ok(done) => done,
             Err(AppError::Internal) => return Err(AppError::Internal),
             Err(refusal) => {
@@ -99,7 +106,6 @@ async fn recorded(
 }
 
 async fn effect(
-    db: &Db,
     conn: &mut SqliteConnection,
     user: UserId,
     mutation: &Mutation,
@@ -113,8 +119,9 @@ async fn effect(
             created_at,
         } => {
             let body = MessageBody::parse(body)?;
-            // A device clock running ahead must not put a message in the future.
-            let created_at = (*created_at).min(now);
+            // A device clock running ahead must not put a message in the
+            // future, nor one far behind it before anything the outbox keeps.
+            let created_at = (*created_at).clamp(now.saturating_sub(OUTBOX_TTL_MS), now);
             let posted =
                 post_message_in(conn, user, *conversation, *id, &body, created_at, now).await?;
             let message = posted.message.clone();
@@ -126,8 +133,8 @@ async fn effect(
             usernames,
         } => {
             let names = UsernameList::parse(usernames)?;
-            let others = db.users_named(names.names()).await?;
-            let id = start_conversation_in(conn, user, &others, Some(*conversation), now).await?;
+            let others = users_named_in(conn, names.names()).await?;
+            let id = start_conversation_in(conn, user, &others, *conversation, now).await?;
             Ok((Applied::Conversation { conversation: id }, None))
         }
         Mutation::SetBookmark {

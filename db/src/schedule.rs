@@ -153,21 +153,10 @@ impl Db {
         Ok(rows.into_iter().map(SessionSummary::from).collect())
     }
 
-    /// Adds or removes a bookmark; doing what is already done is a no-op.
-    /// Returns whether the session is now bookmarked.
-    pub async fn set_bookmark(
-        &self,
-        user: UserId,
-        session: SessionId,
-        bookmarked: bool,
-        now: UnixMillis,
-    ) -> Result<bool, AppError> {
-        let mut conn = self.pool.acquire().await.map_err(internal)?;
-        set_bookmark_in(&mut conn, user, session, bookmarked, now).await
-    }
 }
 
-/// [`Db::set_bookmark`] inside the caller's transaction.
+/// Adds or removes a bookmark inside the caller's transaction; doing what is
+/// already done is a no-op. Returns whether the session is now bookmarked.
 pub(crate) async fn set_bookmark_in(
     conn: &mut SqliteConnection,
     user: UserId,
@@ -205,8 +194,23 @@ pub(crate) async fn set_bookmark_in(
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::temp_db;
-    use mozi_core::{DisplayName, SessionId, Username};
+    use crate::testing::{change, temp_db};
+    use crate::Db;
+    use mozi_core::{AppError, Applied, DisplayName, Mutation, SessionId, UserId, Username};
+
+    async fn bookmark(
+        db: &Db,
+        user: UserId,
+        session: SessionId,
+        bookmarked: bool,
+        now: i64,
+    ) -> Result<Applied, AppError> {
+        let mutation = Mutation::SetBookmark {
+            session,
+            bookmarked,
+        };
+        change(db, user, mutation, now).await
+    }
 
     #[tokio::test]
     async fn the_demo_conference_is_loaded_once() {
@@ -247,9 +251,9 @@ mod tests {
             .unwrap();
         let day2 = db.schedule(2, None).await.unwrap().sessions;
         let day1 = db.schedule(1, None).await.unwrap().sessions;
-        db.set_bookmark(ada.id, day2[0].id, true, 1).await.unwrap();
-        db.set_bookmark(ada.id, day1[3].id, true, 2).await.unwrap();
-        db.set_bookmark(ada.id, day1[3].id, true, 3).await.unwrap();
+        bookmark(&db, ada.id, day2[0].id, true, 1).await.unwrap();
+        bookmark(&db, ada.id, day1[3].id, true, 2).await.unwrap();
+        bookmark(&db, ada.id, day1[3].id, true, 3).await.unwrap();
         let mine: Vec<_> = db.my_schedule(ada.id).await.unwrap();
         assert_eq!(
             mine.iter().map(|s| s.id).collect::<Vec<_>>(),
@@ -260,10 +264,9 @@ mod tests {
         assert!(db.schedule(1, Some(ada.id)).await.unwrap().sessions[3].bookmarked);
         assert!(!db.schedule(1, Some(bob.id)).await.unwrap().sessions[3].bookmarked);
 
-        db.set_bookmark(ada.id, day1[3].id, false, 4).await.unwrap();
+        bookmark(&db, ada.id, day1[3].id, false, 4).await.unwrap();
         assert_eq!(db.my_schedule(ada.id).await.unwrap().len(), 1);
-        let error = db
-            .set_bookmark(ada.id, SessionId(999_999), true, 5)
+        let error = bookmark(&db, ada.id, SessionId(999_999), true, 5)
             .await
             .unwrap_err();
         assert_eq!(error.code(), "not_found");

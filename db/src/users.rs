@@ -1,5 +1,6 @@
 use crate::{internal, Db};
 use mozi_core::{AppError, DisplayName, UnixMillis, UserId, UserView, Username};
+use sqlx::SqliteConnection;
 
 /// What sign-in needs to check a password.
 pub struct Credentials {
@@ -24,6 +25,14 @@ impl From<UserRow> for UserView {
     }
 }
 
+/// The answer to a sign-up under a name someone already has.
+pub fn taken(username: &Username) -> AppError {
+    AppError::Conflict(format!(
+        "The username \"{}\" is taken. Choose another one.",
+        username.as_str()
+    ))
+}
+
 impl Db {
     /// Creates an account; a taken username is a conflict.
     pub async fn create_user(
@@ -45,10 +54,7 @@ impl Db {
         .await
         .map_err(internal)?;
         if inserted.rows_affected() == 0 {
-            return Err(AppError::Conflict(format!(
-                "The username \"{}\" is taken. Choose another one.",
-                username.as_str()
-            )));
+            return Err(taken(username));
         }
         Ok(UserView {
             id: UserId(inserted.last_insert_rowid()),
@@ -87,28 +93,44 @@ impl Db {
         Ok(row.map(UserView::from))
     }
 
-    /// Looks up every name; the first unknown one is a "not found" naming it.
-    pub async fn users_named(&self, names: &[Username]) -> Result<Vec<UserView>, AppError> {
-        let mut users = Vec::with_capacity(names.len());
-        for name in names {
-            let row: Option<UserRow> =
-                sqlx::query_as("SELECT id, username, display_name FROM users WHERE username = ?")
-                    .bind(name.as_str())
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(internal)?;
-            match row {
-                Some(row) => users.push(row.into()),
-                None => {
-                    return Err(AppError::not_found(format!(
-                        "There is no user named \"{}\".",
-                        name.as_str()
-                    )))
-                }
+    /// Whether an account has this username: sign-up asks before it spends
+    /// time hashing a password.
+    pub async fn username_taken(&self, username: &Username) -> Result<bool, AppError> {
+        let (taken,): (bool,) =
+            sqlx::query_as("SELECT EXISTS (SELECT 1 FROM users WHERE username = ?)")
+                .bind(username.as_str())
+                .fetch_one(&self.pool)
+                .await
+                .map_err(internal)?;
+        Ok(taken)
+    }
+}
+
+/// Looks up every name on `conn`; the first unknown one is a "not found"
+/// naming it.
+pub(crate) async fn users_named_in(
+    conn: &mut SqliteConnection,
+    names: &[Username],
+) -> Result<Vec<UserView>, AppError> {
+    let mut users = Vec::with_capacity(names.len());
+    for name in names {
+        let row: Option<UserRow> =
+            sqlx::query_as("SELECT id, username, display_name FROM users WHERE username = ?")
+                .bind(name.as_str())
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(internal)?;
+        match row {
+            Some(row) => users.push(row.into()),
+            None => {
+                return Err(AppError::not_found(format!(
+                    "There is no user named \"{}\".",
+                    name.as_str()
+                )))
             }
         }
-        Ok(users)
     }
+    Ok(users)
 }
 
 #[cfg(test)]
@@ -136,7 +158,8 @@ mod tests {
     async fn unknown_usernames_are_named_in_the_error() {
         let (db, _dir) = temp_db().await;
         let names = [Username::parse("nobody").unwrap()];
-        let error = db.users_named(&names).await.unwrap_err();
+        let mut conn = db.pool().acquire().await.unwrap();
+        let error = super::users_named_in(&mut conn, &names).await.unwrap_err();
         assert_eq!(error.code(), "not_found");
         assert!(error.to_string().contains("nobody"));
     }

@@ -155,7 +155,7 @@ test("page views made offline reach the server with their age; those over a day 
   await go("My schedule", /^My schedule$/);
   await go("Schedule", /Day 1 keynote/);
   await go("Messages", /^Messages$/);
-  await expect.poll(() => ownServer.log.some((line) => /page view path=\/messages/.test(line))).toBe(true);
+  await expect.poll(() => ownServer.log.some((line) => /page view path="\/messages"/.test(line))).toBe(true);
   const from = ownServer.log.length;
 
   // Two views a day and an hour ago, one now; all while offline.
@@ -170,8 +170,8 @@ test("page views made offline reach the server with their age; those over a day 
   const logged = (pattern: RegExp) => ownServer.log.slice(from).filter((line) => pattern.test(line));
   await expect.poll(() => logged(/page views reported.* dropped=2\b/)).toHaveLength(1);
   // The recent view arrives with its age; the old ones do not arrive.
-  expect(logged(/page view path=\/messages ago_ms=\d+/)).toHaveLength(1);
-  expect(logged(/page view path=\/my-schedule/)).toEqual([]);
+  expect(logged(/page view path="\/messages" ago_ms=\d+/)).toHaveLength(1);
+  expect(logged(/page view path="\/my-schedule"/)).toEqual([]);
   await context.close();
 });
 

@@ -31,6 +31,13 @@ pub struct ViewReport {
     pub dropped: usize,
 }
 
+impl ViewReport {
+    /// Views one report may carry; a device sends more in several.
+    pub const MAX_VIEWS: usize = 200;
+    /// A longer path is not a page of this app: counted, not logged.
+    pub const MAX_PATH_BYTES: usize = 512;
+}
+
 /// The views still worth sending, and how many were too old.
 pub fn replayable_views(views: &[PageView], now: UnixMillis) -> (Vec<ReplayedView>, usize) {
     let mut fresh = Vec::with_capacity(views.len());

@@ -6,7 +6,7 @@ use crate::record::{FailReason, ItemState, OutboxRecord};
 use mozi_core::{AppError, ItemResult, Outcome, UnixMillis};
 
 /// Records older than this become failed as "expired" (7 days).
-pub const DEFAULT_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
+pub const DEFAULT_TTL_MS: i64 = mozi_core::OUTBOX_TTL_MS;
 const FIRST_RETRY_MS: u64 = 2_000;
 const MAX_RETRY_MS: u64 = 5 * 60 * 1000;
 
@@ -77,7 +77,12 @@ pub fn decide(record: &OutboxRecord, answer: &Answer, now: UnixMillis) -> Decisi
                 Outcome::Failed(error) => Some(error.clone()),
                 Outcome::Applied(_) => None,
             };
-            by_status(record, result.status, None, error, now)
+            // An item turned away for now (429) says when to come back.
+            let retry_after_ms = error
+                .as_ref()
+                .and_then(AppError::retry_after_secs)
+                .map(|secs| secs.saturating_mul(1_000));
+            by_status(record, result.status, retry_after_ms, error, now)
         }
         Answer::Batch {
             status,
@@ -200,6 +205,17 @@ mod tests {
         assert_eq!(
             decide(&tried, &Answer::Network, 10_000),
             Decision::Retry { not_before: 14_000 }
+        );
+        // One item turned away for now (too many conversations started).
+        let limited = Answer::Item(ItemResult::failed(
+            record().key,
+            AppError::RateLimited {
+                retry_after_secs: 30,
+            },
+        ));
+        assert_eq!(
+            decide(&tried, &limited, 10_000),
+            Decision::Retry { not_before: 40_000 }
         );
     }
 

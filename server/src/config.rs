@@ -10,8 +10,10 @@ pub struct Config {
     pub leptos_options: LeptosOptions,
     /// `DATABASE_URL`, default `sqlite://<MOZI_DATA_DIR>/mozi.db`.
     pub database_url: String,
-    /// `MOZI_SECURE_COOKIES=1` behind HTTPS.
-    pub secure_cookies: bool,
+    /// Served over HTTPS, as in production: session cookies are `Secure`
+    /// and responses carry HSTS. `MOZI_INSECURE_HTTP=1` turns this off for
+    /// plain-HTTP local development (`scripts/run` sets it).
+    pub secure_transport: bool,
 }
 
 impl Config {
@@ -29,11 +31,11 @@ impl Config {
                 format!("sqlite://{}", dir.join("mozi.db").display())
             }
         };
-        let secure_cookies = std::env::var("MOZI_SECURE_COOKIES").is_ok_and(|value| value == "1");
+        let secure_transport = !std::env::var("MOZI_INSECURE_HTTP").is_ok_and(|value| value == "1");
         Ok(Self {
             leptos_options,
             database_url,
-            secure_cookies,
+            secure_transport,
         })
     }
 }

@@ -4,13 +4,15 @@
 mod config;
 mod error_status;
 mod events;
+mod csp_reports;
 mod mutations;
+mod security;
 mod service_worker;
 mod sign_in_gate;
 mod speaker_photos;
 mod views;
 
-use app::backend::{AppState, LiveHub};
+use app::backend::{AppState, Limits, LiveHub};
 use app::{shell, App};
 use axum::http::HeaderMap;
 use axum::response::IntoResponse;
@@ -37,7 +39,11 @@ pub use config::Config;
 /// form-encoded.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// How long a session lasts without being used.
+/// The largest CSP violation report read; a real one is well under 2 KB.
+const MAX_CSP_REPORT_BYTES: usize = 8 * 1024;
+
+/// How long a session lasts without being used (it also ends 30 days after
+/// sign-in, however much it is used: `app::backend::SignedIn`).
 const SESSION_IDLE_DAYS: i64 = 14;
 
 /// The cookie holding the session id.
@@ -72,15 +78,21 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
         .with_name(SESSION_COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_secure(config.secure_cookies)
+        .with_secure(config.secure_transport)
         .with_expiry(Expiry::OnInactivity(time::Duration::days(
             SESSION_IDLE_DAYS,
         )));
 
+    let limits = Arc::new(Limits::default());
+    tokio::spawn(Arc::clone(&limits).forget_idle_keys());
     let state = AppState {
         leptos_options: config.leptos_options.clone(),
         db,
         live: LiveHub::default(),
+        limits,
+    };
+    let transport = security::Transport {
+        secure: config.secure_transport,
     };
     let worker = WorkerSource::new(&config.leptos_options)?;
     let routes = generate_route_list(App);
@@ -91,6 +103,11 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
             axum::routing::get(move |headers: HeaderMap| worker.clone().serve(headers)),
         )
         .route("/api/views", axum::routing::post(views::report))
+        .route(
+            "/api/csp-reports",
+            axum::routing::post(csp_reports::report)
+                .layer(RequestBodyLimitLayer::new(MAX_CSP_REPORT_BYTES)),
+        )
         .route(
             "/images/speakers/{file}",
             axum::routing::get(speaker_photos::photo),
@@ -113,6 +130,12 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
         ))
         .layer(axum::middleware::from_fn(sign_in_gate::redirect_signed_out))
         .layer(sessions)
+        // Before sessions: a refused cross-site request touches nothing.
+        .layer(axum::middleware::from_fn(security::refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(
+            transport,
+            security::security_headers,
+        ))
         .layer(CompressionLayer::new())
         // One INFO line per request with its path and status: the request
         // log operators (and the update tests) read.
@@ -183,7 +206,9 @@ pub async fn run() -> Result<(), StartError> {
     let listener = tokio::net::TcpListener::bind(address).await?;
     tracing::info!("MOZI is running at http://{address}");
     println!("MOZI is running at http://{address}");
-    let server = axum::serve(listener, router).with_graceful_shutdown(shutdown_signal());
+    // The peer address feeds the per-address rate limits.
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, service).with_graceful_shutdown(shutdown_signal());
     // Live-update streams never end by themselves, so the drain is capped.
     tokio::select! {
         result = server => result?,

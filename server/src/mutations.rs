@@ -3,14 +3,16 @@
 //!
 //! The whole batch is refused (and nothing applied) when it cannot be read,
 //! is too large, or the signed-in user is not the one who made it (nobody,
-//! or someone else on the same device): then every item stays queued. Otherwise each item gets its own status: 200 applied (now or
-//! earlier), or the 4xx saying why not.
+//! or someone else on the same device), or the user already has
+//! `BATCHES_IN_FLIGHT_PER_USER` batches in flight (429): then every item
+//! stays queued. Otherwise each item gets its own status: 200 applied (now
+//! or earlier), or the 4xx saying why not.
 
-use app::backend::{now_millis, signed_in_user, AppState};
+use app::backend::{signed_in_user, writes, AppState};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::Json;
-use mozi_core::{AppError, BatchResponse, LiveEvent, MutationBatch};
+use mozi_core::{AppError, BatchResponse, MutationBatch};
 use tower_sessions::Session;
 
 /// 100 messages of 4,000 four-byte characters, JSON-escaped, with room to spare.
@@ -43,21 +45,12 @@ pub async fn apply_batch(
             batch.items.len()
         )));
     }
+    // A few batches per user at a time: more would only queue behind the
+    // database's one writer and hold everyone else's connections.
+    let _turn = state.limits.batch_turn(user)?;
     let mut results = Vec::with_capacity(batch.items.len());
     for item in batch.items {
-        let application = state
-            .db
-            .apply(user, item.key, &item.mutation, now_millis())
-            .await?;
-        if let Some(posted) = application.new_message {
-            state.live.publish(
-                posted.members,
-                LiveEvent::Message {
-                    message: posted.message,
-                },
-            );
-        }
-        results.push(application.result);
+        results.push(writes::apply(&state, user, item).await?);
     }
     Ok(Json(BatchResponse { results }))
 }

@@ -1,23 +1,10 @@
 //! The page for a URL that was never visited: the precached template with
 //! a list of the pages that are available offline.
 
+use mozi_core::escape_html;
+
 /// Where the list goes in `/offline.html`.
 pub const PLACEHOLDER: &str = "<!-- mozi:offline-pages -->";
-
-pub fn escape_html(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            _ => escaped.push(c),
-        }
-    }
-    escaped
-}
 
 /// The text of the first `<title>`, unescaped enough for display.
 pub fn title_of(html: &str) -> Option<String> {

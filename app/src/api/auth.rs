@@ -22,19 +22,26 @@ pub async fn sign_up(
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::backend::{hash_password, now_millis, respond, AppState};
+    use crate::backend::{
+        hash_password, now_millis, respond, session, start_session, AppState,
+    };
     use mozi_core::{DisplayName, Password, Username};
     respond(async {
         let username = Username::parse(&username)?;
         let display_name = DisplayName::parse(&display_name)?;
         let password = Password::parse(&password)?;
         let state = AppState::current()?;
-        let hash = hash_password(password).await?;
+        state.limits.sign_ups_per_ip.check(&client_key().await)?;
+        // The cheap check first: a taken name costs no hashing.
+        if state.db.username_taken(&username).await? {
+            return Err(mozi_db::taken(&username));
+        }
+        let hash = hash_password(&state, password).await?;
         let user = state
             .db
             .create_user(&username, &display_name, &hash, now_millis())
             .await?;
-        start_session(user.id).await?;
+        start_session(&session().await?, user.id).await?;
         leptos_axum::redirect(super::safe_next_path(next.as_deref()));
         Ok(())
     })
@@ -47,49 +54,63 @@ pub async fn sign_in(
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::backend::{respond, verify_password, AppState};
+    use crate::backend::{respond, session, start_session, verify_password, AppState};
     use mozi_core::Username;
     respond(async {
         let wrong = || AppError::Unauthorized("Wrong username or password.".into());
-        let username = Username::parse(&username).map_err(|_| wrong())?;
         let state = AppState::current()?;
-        let credentials = state.db.credentials(&username).await?.ok_or_else(wrong)?;
-        if !verify_password(password, credentials.password_hash).await? {
+        state.limits.sign_ins_per_ip.check(&client_key().await)?;
+        let Ok(username) = Username::parse(&username) else {
             return Err(wrong());
-        }
-        start_session(credentials.user.id).await?;
+        };
+        state
+            .limits
+            .sign_ins_per_account
+            .check(&username.as_str().to_owned())?;
+        let credentials = state.db.credentials(&username).await?;
+        let (user, hash) = match credentials {
+            Some(credentials) => (Some(credentials.user.id), Some(credentials.password_hash)),
+            None => (None, None),
+        };
+        // An unknown name is checked against a dummy hash: the same work,
+        // so the time taken does not tell which names have accounts.
+        let matches = verify_password(&state, password, hash).await?;
+        let Some(user) = user.filter(|_| matches) else {
+            return Err(wrong());
+        };
+        start_session(&session().await?, user).await?;
         leptos_axum::redirect(super::safe_next_path(next.as_deref()));
         Ok(())
     })
     .await
 }
 
+/// Signs out: ends the session and its live streams, and tells the browser
+/// to drop its HTTP cache of this user's pages (the service worker clears
+/// its own caches).
 #[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    use crate::backend::{respond, session};
+    use crate::backend::{end_session, respond, session, AppState};
     respond(async {
-        session().await?.flush().await.map_err(|error| {
-            tracing::error!(%error, "could not end the session");
-            AppError::Internal
-        })?;
+        let state = AppState::current()?;
+        end_session(&state, &session().await?).await?;
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.insert_header(
+                axum::http::HeaderName::from_static("clear-site-data"),
+                axum::http::HeaderValue::from_static("\"cache\""),
+            );
+        }
         leptos_axum::redirect("/login");
         Ok(())
     })
     .await
 }
 
-/// Signs `user` in under a new session id, so an id planted before sign-in is worthless.
+/// Whose attempts a per-address limit counts: the client's address, or one
+/// shared key when the server does not know it.
 #[cfg(feature = "ssr")]
-async fn start_session(user: mozi_core::UserId) -> Result<(), AppError> {
-    use crate::backend::{session, USER_ID_KEY};
-    let session = session().await?;
-    let store_failed = |error: tower_sessions::session::Error| {
-        tracing::error!(%error, "session store failed");
-        AppError::Internal
-    };
-    session.cycle_id().await.map_err(store_failed)?;
-    session
-        .insert(USER_ID_KEY, user)
+async fn client_key() -> std::net::IpAddr {
+    crate::backend::client_ip()
         .await
-        .map_err(store_failed)
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
 }

@@ -1,73 +1,82 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
-use mozi_core::{AppError, ConversationId, ConversationSummary, MessageId, MessageView, Thread};
+use mozi_core::{AppError, ConversationId, ConversationList, MessageId, MessageView, Thread};
 
+/// One page of the user's conversations; `before` is the `older` cursor of
+/// the page before it.
 #[server(endpoint = "conversations", input = GetUrl)]
-pub async fn get_conversations() -> Result<Vec<ConversationSummary>, AppError> {
+pub async fn get_conversations(before: Option<String>) -> Result<ConversationList, AppError> {
     use crate::backend::{require_user, respond, AppState};
+    use mozi_core::PageCursor;
     respond(async {
         let user = require_user().await?;
-        AppState::current()?.db.conversations(user).await
+        let before = PageCursor::parse_optional(before.as_deref())?;
+        AppState::current()?.db.conversations(user, before).await
     })
     .await
 }
 
+/// A conversation with its latest messages, or those before `before`.
 #[server(endpoint = "thread", input = GetUrl)]
-pub async fn get_thread(id: ConversationId) -> Result<Thread, AppError> {
+pub async fn get_thread(id: ConversationId, before: Option<String>) -> Result<Thread, AppError> {
     use crate::backend::{require_user, respond, AppState};
+    use mozi_core::PageCursor;
     respond(async {
         let user = require_user().await?;
-        AppState::current()?.db.thread(user, id).await
+        let before = PageCursor::parse_optional(before.as_deref())?;
+        AppState::current()?.db.thread(user, id, before).await
     })
     .await
 }
 
 /// Starts (or reopens, for an existing 1:1) a conversation with the people
-/// named in `usernames`, then goes to it.
+/// named in `usernames`, then goes to it. The page's form posts here before
+/// the app has loaded; once it has, the outbox sends the same change.
 #[server(endpoint = "start_conversation")]
 pub async fn start_conversation(usernames: String) -> Result<ConversationId, AppError> {
-    use crate::backend::{now_millis, require_user, respond, AppState};
-    use mozi_core::UsernameList;
+    use crate::backend::{require_user, respond, writes, AppState};
+    use mozi_core::{Applied, Mutation};
     respond(async {
         let user = require_user().await?;
-        let names = UsernameList::parse(&usernames)?;
-        let db = AppState::current()?.db;
-        let others = db.users_named(names.names()).await?;
-        let id = db.start_conversation(user, &others, now_millis()).await?;
-        leptos_axum::redirect(&format!("/messages/{id}"));
-        Ok(id)
+        let state = AppState::current()?;
+        let start = Mutation::StartConversation {
+            conversation: ConversationId::new_random(),
+            usernames,
+        };
+        let Applied::Conversation { conversation } = writes::apply_one(&state, user, start).await?
+        else {
+            return Err(AppError::Internal);
+        };
+        leptos_axum::redirect(&format!("/messages/{conversation}"));
+        Ok(conversation)
     })
     .await
 }
 
 /// Posts a message. `id` is made on the device when the user presses Send,
-/// so sending the same message twice stores it once.
+/// so sending the same message twice stores it once. The composer posts
+/// here before the app has loaded; once it has, the outbox sends it.
 #[server(endpoint = "send_message")]
 pub async fn send_message(
     conversation: ConversationId,
     id: MessageId,
     body: String,
 ) -> Result<MessageView, AppError> {
-    use crate::backend::{now_millis, require_user, respond, AppState};
-    use mozi_core::{LiveEvent, MessageBody};
+    use crate::backend::{now_millis, require_user, respond, writes, AppState};
+    use mozi_core::{Applied, Mutation};
     respond(async {
         let user = require_user().await?;
-        let body = MessageBody::parse(&body)?;
         let state = AppState::current()?;
-        let now = now_millis();
-        let posted = state
-            .db
-            .post_message(user, conversation, id, &body, now, now)
-            .await?;
-        if posted.newly_stored {
-            state.live.publish(
-                posted.members,
-                LiveEvent::Message {
-                    message: posted.message.clone(),
-                },
-            );
-        }
-        Ok(posted.message)
+        let send = Mutation::SendMessage {
+            conversation,
+            id,
+            body,
+            created_at: now_millis(),
+        };
+        let Applied::Message { message } = writes::apply_one(&state, user, send).await? else {
+            return Err(AppError::Internal);
+        };
+        Ok(message)
     })
     .await
 }

@@ -32,16 +32,24 @@ pub async fn get_my_schedule() -> Result<Vec<SessionSummary>, AppError> {
     .await
 }
 
-/// Adds (`bookmarked = true`) or removes a session from "My schedule".
+/// Adds (`bookmarked = true`) or removes a session from "My schedule". The
+/// bookmark button's form posts here before the app has loaded (and then
+/// returns to the page it was on); once it has, the outbox sends the change.
 #[server(endpoint = "set_bookmark")]
 pub async fn set_bookmark(session: SessionId, bookmarked: bool) -> Result<bool, AppError> {
-    use crate::backend::{now_millis, require_user, respond, AppState};
+    use crate::backend::{require_user, respond, writes, AppState};
+    use mozi_core::{Applied, Mutation};
     respond(async {
         let user = require_user().await?;
-        AppState::current()?
-            .db
-            .set_bookmark(user, session, bookmarked, now_millis())
-            .await
+        let state = AppState::current()?;
+        let change = Mutation::SetBookmark {
+            session,
+            bookmarked,
+        };
+        match writes::apply_one(&state, user, change).await? {
+            Applied::Bookmark { bookmarked, .. } => Ok(bookmarked),
+            _ => Err(AppError::Internal),
+        }
     })
     .await
 }

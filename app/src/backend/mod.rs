@@ -2,13 +2,17 @@
 //! user, password hashing and live updates. Compiled only with `ssr`.
 
 mod auth;
+mod limits;
 mod live;
 mod state;
+pub mod writes;
 
 pub use auth::{
-    hash_password, require_user, session, signed_in_user, verify_password, USER_ID_KEY,
+    end_session, hash_password, require_user, session, signed_in, signed_in_user, start_session,
+    verify_password, SignedIn,
 };
-pub use live::LiveHub;
+pub use limits::{Limits, BATCHES_IN_FLIGHT_PER_USER};
+pub use live::{LiveHub, STREAMS_PER_USER};
 pub use state::AppState;
 
 use axum::http::StatusCode;
@@ -26,9 +30,21 @@ pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Resu
             response.set_status(
                 StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             );
+            if let Some(secs) = error.retry_after_secs() {
+                response.insert_header(axum::http::header::RETRY_AFTER, secs.into());
+            }
         }
     }
     result
+}
+
+/// The address of the client of the request being served, when the server
+/// knows it (requests built in tests have none).
+pub async fn client_ip() -> Option<std::net::IpAddr> {
+    leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .await
+        .ok()
+        .map(|axum::extract::ConnectInfo(address)| address.ip())
 }
 
 /// The server's clock in Unix milliseconds.

@@ -1,4 +1,5 @@
-use super::LiveHub;
+use super::{Limits, LiveHub};
+use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::prelude::{use_context, LeptosOptions};
 use mozi_core::AppError;
@@ -11,6 +12,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub live: LiveHub,
+    pub limits: Arc<Limits>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -5,9 +5,10 @@ use crate::outbox::{random_uuid, use_outbox};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
 use mozi_core::{
-    format_clock, AppError, ConversationId, ConversationSummary, Mutation, UsernameList,
+    format_clock, AppError, ConversationId, ConversationList, ConversationSummary, Mutation,
+    UsernameList,
 };
 
 /// `/messages`: conversations with their last message and unread count,
@@ -18,15 +19,19 @@ pub fn ConversationsPage() -> impl IntoView {
     let live = use_live_updates();
     let outbox = use_outbox();
     let navigate = use_navigate();
+    let query = use_query_map();
+    // Where this page of the list starts: empty for the latest.
+    let before = move || query.read().get("before");
     let conversations = Resource::new(
         move || {
             (
                 auth.generation(),
                 live.changes(),
                 outbox.items.with(Vec::len),
+                before(),
             )
         },
-        |_| get_conversations(),
+        |(.., before)| get_conversations(before),
     );
     let usernames = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
@@ -78,14 +83,19 @@ pub fn ConversationsPage() -> impl IntoView {
         <Transition fallback=Loading>
             <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
                 {move || Suspend::new(async move {
-                    let conversations = conversations.await?;
-                    Ok::<_, AppError>(if conversations.is_empty() {
+                    let ConversationList { conversations, older } = conversations.await?;
+                    let paged = before().is_some();
+                    Ok::<_, AppError>(if conversations.is_empty() && !paged {
                         view! { <p class="empty">"No conversations yet. Start one above."</p> }.into_any()
                     } else {
                         view! {
+                            {paged.then(|| view! { <p class="pager"><a href="/messages">"Latest conversations"</a></p> })}
                             <ul class="conversations" aria-label="Conversations">
                                 {conversations.into_iter().map(conversation_item).collect_view()}
                             </ul>
+                            {older.map(|older| view! {
+                                <p class="pager"><a href=format!("/messages?before={older}")>"Older conversations"</a></p>
+                            })}
                         }
                             .into_any()
                     })

@@ -17,7 +17,7 @@ pub fn SignInPage() -> impl IntoView {
         <section class="auth-form">
             <h1>"Sign in"</h1>
             <ActionForm action=auth.sign_in>
-                <input type="hidden" name="next" prop:value=next/>
+                <input type="hidden" name="next" value=next/>
                 <label for="username">"Username"</label>
                 <input id="username" name="username" autocomplete="username" required autocapitalize="none"/>
                 <label for="password">"Password"</label>

@@ -18,7 +18,7 @@ pub fn SignUpPage() -> impl IntoView {
         <section class="auth-form">
             <h1>"Create account"</h1>
             <ActionForm action=auth.sign_up>
-                <input type="hidden" name="next" prop:value=next/>
+                <input type="hidden" name="next" value=next/>
                 <label for="username">"Username"</label>
                 <input
                     id="username" name="username" autocomplete="username" required autocapitalize="none"

@@ -6,7 +6,7 @@ use crate::outbox::{device_now, random_uuid, use_outbox};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use mozi_core::{
     format_clock, format_date, AppError, ConversationId, MessageBody, MessageId, MessageView,
     Mutation, UnixMillis, UserId,
@@ -22,6 +22,9 @@ pub fn ThreadPage() -> impl IntoView {
     let live = use_live_updates();
     let outbox = use_outbox();
     let params = use_params_map();
+    let query = use_query_map();
+    // Where this page of older messages starts; `None` shows the latest.
+    let before = Memo::new(move |_| query.read().get("before"));
     let id = Memo::new(move |_| {
         params
             .read()
@@ -64,16 +67,17 @@ pub fn ThreadPage() -> impl IntoView {
                 live.reconnects.get(),
                 deliveries.get().1,
                 auth.generation(),
+                before.get(),
             )
         },
-        move |(id, ..)| async move {
+        move |(id, .., before)| async move {
             match id {
                 // Started on this device and not delivered yet: the server
                 // does not know it, so there is nothing to ask.
                 Some(id) if outbox.pending_start_untracked(id) => Err(AppError::not_found(
                     "This conversation is not on the server yet.",
                 )),
-                Some(id) => get_thread(id).await,
+                Some(id) => get_thread(id, before).await,
                 None => Err(AppError::not_found("There is no such conversation.")),
             }
         },
@@ -112,7 +116,7 @@ pub fn ThreadPage() -> impl IntoView {
                                 <h1>"New conversation"</h1>
                                 <p class="members">{format!("With {}", start.usernames)}</p>
                                 <p class="conversation-start"><QueuedStatus record=start.record/></p>
-                                <MessageList conversation me stored=Vec::new()/>
+                                <MessageList conversation me stored=Vec::new() latest=true/>
                             }
                                 .into_any());
                         }
@@ -123,12 +127,22 @@ pub fn ThreadPage() -> impl IntoView {
                         .map(|member| format!("{} (@{})", member.display_name, member.username))
                         .collect::<Vec<_>>()
                         .join(", ");
+                    let here = format!("/messages/{}", thread.id);
+                    let older = thread
+                        .older
+                        .map(|older| view! {
+                            <p class="pager"><a href=format!("{here}?before={older}")>"Older messages"</a></p>
+                        });
+                    // An older page shows what the server has, nothing queued.
+                    let latest = before.get_untracked().is_none();
                     Ok::<_, AppError>(view! {
                         <Title text=thread.title.clone()/>
                         <p class="back"><a href="/messages">"← All conversations"</a></p>
                         <h1>{thread.title}</h1>
                         <p class="members">{members}</p>
-                        <MessageList conversation=thread.id me stored=thread.messages/>
+                        {older}
+                        <MessageList conversation=thread.id me stored=thread.messages latest/>
+                        {(!latest).then(|| view! { <p class="pager"><a href=here.clone()>"Newest messages"</a></p> })}
                     }
                         .into_any())
                 })}
@@ -166,6 +180,8 @@ fn MessageList(
     conversation: ConversationId,
     me: Option<UserId>,
     stored: Vec<MessageView>,
+    /// The latest page, where delivered and queued messages also show.
+    latest: bool,
 ) -> impl IntoView {
     let outbox = use_outbox();
     // Plain data: this list is rebuilt with each refetch, and its old copy
@@ -180,6 +196,9 @@ fn MessageList(
             }
         };
         stored.iter().for_each(&mut add_stored);
+        if !latest {
+            return entries;
+        }
         outbox
             .delivered
             .with(|delivered| delivered.iter().for_each(&mut add_stored));

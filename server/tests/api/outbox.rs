@@ -71,7 +71,7 @@ async fn the_same_batch_twice_is_applied_once_with_the_same_answers() {
     );
     let mine = app.get("/api/my_schedule", Some(&ada)).await.json();
     assert_eq!(mine.as_array().unwrap().len(), 1);
-    let conversations = app.get("/api/conversations", Some(&ada)).await.json();
+    let conversations = app.conversations(&ada).await;
     assert_eq!(conversations.as_array().unwrap().len(), 1);
 }
 

@@ -92,7 +92,7 @@ async fn a_foreign_conversation_is_not_found() {
         )
         .await;
     assert_eq!(read.status, StatusCode::NOT_FOUND);
-    let listed = app.get("/api/conversations", Some(&eve)).await.json();
+    let listed = app.conversations(&eve).await;
     assert_eq!(listed.as_array().unwrap().len(), 0);
     let thread = app
         .get(&format!("/api/thread?id={conversation}"), Some(&ada))
@@ -114,11 +114,11 @@ async fn unread_counts_follow_reading() {
         let sent = app.send_message(&ada, &conversation, id, body).await;
         assert!(sent.status.is_success(), "{}", sent.text);
     }
-    let bobs = app.get("/api/conversations", Some(&bob)).await.json();
+    let bobs = app.conversations(&bob).await;
     assert_eq!(bobs[0]["unread"], 2);
     assert_eq!(bobs[0]["last_message"]["body"], "two");
     assert_eq!(bobs[0]["title"], "ADA");
-    let adas = app.get("/api/conversations", Some(&ada)).await.json();
+    let adas = app.conversations(&ada).await;
     assert_eq!(adas[0]["unread"], 0);
 
     let read = app
@@ -129,6 +129,6 @@ async fn unread_counts_follow_reading() {
         )
         .await;
     assert!(read.status.is_success(), "{}", read.text);
-    let bobs = app.get("/api/conversations", Some(&bob)).await.json();
+    let bobs = app.conversations(&bob).await;
     assert_eq!(bobs[0]["unread"], 0);
 }

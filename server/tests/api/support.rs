@@ -73,7 +73,7 @@ impl TestApp {
                 .site_root(site.display().to_string())
                 .build(),
             database_url: format!("sqlite://{}", dir.path().join("test.db").display()),
-            secure_cookies: false,
+            secure_transport: true,
         };
         let router = server::build(&config).await.expect("app builds");
         Self {
@@ -148,6 +148,11 @@ impl TestApp {
         }
         self.send(request.body(Body::empty()).expect("request builds"))
             .await
+    }
+
+    /// The first page of the conversations of `cookie`'s user.
+    pub async fn conversations(&self, cookie: &str) -> Value {
+        self.get("/api/conversations", Some(cookie)).await.json()["conversations"].clone()
     }
 
     /// The id of the user signed in with `cookie`.

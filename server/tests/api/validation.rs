@@ -130,9 +130,8 @@ async fn unknown_people_sessions_and_days_are_reported() {
         .await;
     assert_eq!(alone.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        app.get("/api/conversations", Some(&ada))
+        app.conversations(&ada)
             .await
-            .json()
             .as_array()
             .unwrap()
             .len(),

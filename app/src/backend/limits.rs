@@ -1,0 +1,203 @@
+//! What one client may make the server do: rate limits on sign-in, sign-up
+//! and new conversations, a ceiling on password hashing, and a cap on
+//! mutation batches in flight per user. Every refusal is a 429 that says
+//! when to come back (`Retry-After`).
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use mozi_core::{AppError, UserId};
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// Sign-in attempts per address: generous, since a whole conference venue
+/// may share one address behind its Wi-Fi.
+const SIGN_INS_PER_IP: (u32, Duration) = (30, Duration::from_secs(2));
+/// Sign-in attempts per username, whoever makes them: `(burst, one more
+/// every …)`. Guessing a password gets five tries, then one every 12 s.
+const SIGN_INS_PER_ACCOUNT: (u32, Duration) = (5, Duration::from_secs(12));
+/// New accounts per address.
+const SIGN_UPS_PER_IP: (u32, Duration) = (30, Duration::from_secs(2));
+/// New conversations per user.
+const CONVERSATION_STARTS_PER_USER: (u32, Duration) = (20, Duration::from_secs(3));
+/// Mutation batches one user may have in flight at once.
+pub const BATCHES_IN_FLIGHT_PER_USER: usize = 2;
+/// Password checks waiting for a turn, per hashing slot; more are refused.
+const PASSWORD_QUEUE_PER_SLOT: usize = 4;
+/// How long a password check waits for its turn before it is refused.
+const PASSWORD_QUEUE_WAIT: Duration = Duration::from_secs(2);
+
+/// A keyed limiter that answers "no" with how long to wait.
+#[derive(Debug)]
+pub struct KeyedLimit<K: Hash + Eq + Clone> {
+    limiter: DefaultKeyedRateLimiter<K>,
+}
+
+impl<K: Hash + Eq + Clone> KeyedLimit<K> {
+    fn new((burst, every): (u32, Duration)) -> Self {
+        let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
+        let quota = Quota::with_period(every)
+            .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+            .allow_burst(burst);
+        Self {
+            limiter: RateLimiter::keyed(quota),
+        }
+    }
+
+    /// Counts one attempt for `key`, or refuses it with the wait.
+    pub fn check(&self, key: &K) -> Result<(), AppError> {
+        self.limiter.check_key(key).map_err(|not_until| {
+            AppError::rate_limited(not_until.wait_time_from(DefaultClock::default().now()))
+        })
+    }
+
+    /// Forgets keys whose limit is fully replenished, so the limiter's
+    /// memory is bounded by recent clients, not all clients ever.
+    fn forget_idle(&self) {
+        self.limiter.retain_recent();
+        self.limiter.shrink_to_fit();
+    }
+}
+
+/// Every limit of the server, shared by all requests.
+#[derive(Debug)]
+pub struct Limits {
+    pub sign_ins_per_ip: KeyedLimit<IpAddr>,
+    pub sign_ins_per_account: KeyedLimit<String>,
+    pub sign_ups_per_ip: KeyedLimit<IpAddr>,
+    pub conversation_starts: KeyedLimit<UserId>,
+    password_slots: Arc<Semaphore>,
+    password_queue: Arc<Semaphore>,
+    batches_in_flight: Arc<Mutex<HashMap<UserId, usize>>>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        // Argon2 is all CPU: more hashes at once than cores only adds memory
+        // (19 MiB each) and delays every other request.
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        Self {
+            sign_ins_per_ip: KeyedLimit::new(SIGN_INS_PER_IP),
+            sign_ins_per_account: KeyedLimit::new(SIGN_INS_PER_ACCOUNT),
+            sign_ups_per_ip: KeyedLimit::new(SIGN_UPS_PER_IP),
+            conversation_starts: KeyedLimit::new(CONVERSATION_STARTS_PER_USER),
+            password_slots: Arc::new(Semaphore::new(cores)),
+            password_queue: Arc::new(Semaphore::new(cores * (1 + PASSWORD_QUEUE_PER_SLOT))),
+            batches_in_flight: Arc::default(),
+        }
+    }
+}
+
+impl Limits {
+    /// Waits for a turn at password hashing; refused when the queue is full
+    /// or the wait would be long.
+    pub async fn password_turn(&self) -> Result<OwnedSemaphorePermit, AppError> {
+        let busy = || AppError::rate_limited(Duration::from_secs(1));
+        let _in_queue = Arc::clone(&self.password_queue)
+            .try_acquire_owned()
+            .map_err(|_| busy())?;
+        tokio::time::timeout(
+            PASSWORD_QUEUE_WAIT,
+            Arc::clone(&self.password_slots).acquire_owned(),
+        )
+        .await
+        .map_err(|_| busy())?
+        .map_err(|_| AppError::Internal)
+    }
+
+    /// Claims one of `user`'s batch slots until the guard is dropped.
+    pub fn batch_turn(&self, user: UserId) -> Result<BatchTurn, AppError> {
+        let mut in_flight = self
+            .batches_in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let count = in_flight.entry(user).or_default();
+        if *count >= BATCHES_IN_FLIGHT_PER_USER {
+            return Err(AppError::rate_limited(Duration::from_secs(1)));
+        }
+        *count += 1;
+        Ok(BatchTurn {
+            user,
+            in_flight: Arc::clone(&self.batches_in_flight),
+        })
+    }
+
+    /// Forgets idle keys every minute, for as long as the server runs.
+    pub async fn forget_idle_keys(self: Arc<Self>) {
+        let mut every_minute = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            every_minute.tick().await;
+            self.sign_ins_per_ip.forget_idle();
+            self.sign_ins_per_account.forget_idle();
+            self.sign_ups_per_ip.forget_idle();
+            self.conversation_starts.forget_idle();
+        }
+    }
+}
+
+/// One batch of a user in flight; its slot frees when it is dropped.
+#[derive(Debug)]
+pub struct BatchTurn {
+    user: UserId,
+    in_flight: Arc<Mutex<HashMap<UserId, usize>>>,
+}
+
+impl Drop for BatchTurn {
+    fn drop(&mut self) {
+        let mut in_flight = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = in_flight.get_mut(&self.user) {
+            *count -= 1;
+            if *count == 0 {
+                in_flight.remove(&self.user);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_limit_refuses_past_its_burst_with_the_wait() {
+        let limit = KeyedLimit::new((2, Duration::from_secs(10)));
+        assert!(limit.check(&"ada").is_ok());
+        assert!(limit.check(&"ada").is_ok());
+        let refused = limit.check(&"ada").unwrap_err();
+        let wait = refused.retry_after_secs().unwrap();
+        assert!((1..=10).contains(&wait), "{wait}");
+        assert!(limit.check(&"bob").is_ok(), "other keys are not affected");
+    }
+
+    #[test]
+    fn batches_in_flight_are_capped_per_user_and_freed() {
+        let limits = Limits::default();
+        let first = limits.batch_turn(UserId(1)).unwrap();
+        let _second = limits.batch_turn(UserId(1)).unwrap();
+        assert_eq!(limits.batch_turn(UserId(1)).unwrap_err().code(), "rate_limited");
+        assert!(limits.batch_turn(UserId(2)).is_ok());
+        drop(first);
+        assert!(limits.batch_turn(UserId(1)).is_ok());
+    }
+
+    #[tokio::test]
+    async fn password_work_waits_in_a_short_queue_then_is_refused() {
+        let limits = Limits::default();
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let mut held = Vec::new();
+        for _ in 0..cores {
+            held.push(limits.password_turn().await.unwrap());
+        }
+        let refused = limits.password_turn().await.unwrap_err();
+        assert_eq!(refused.code(), "rate_limited");
+        drop(held.pop());
+        assert!(limits.password_turn().await.is_ok());
+    }
+}
