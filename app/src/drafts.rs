@@ -3,6 +3,9 @@
 
 use mozi_core::{ConversationId, UserId};
 
+/// Every draft's key starts so: `mozi-draft:<user>:<conversation>`.
+const PREFIX: &str = "mozi-draft:";
+
 #[derive(Clone)]
 pub struct Draft {
     // Read only in the browser: the server renders no drafts.
@@ -13,7 +16,7 @@ pub struct Draft {
 impl Draft {
     pub fn new(user: UserId, conversation: ConversationId) -> Self {
         Self {
-            key: format!("mozi-draft:{user}:{conversation}"),
+            key: format!("{PREFIX}{user}:{conversation}"),
         }
     }
 
@@ -42,6 +45,29 @@ impl Draft {
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = text;
+    }
+}
+
+/// The keys of every saved draft, whoever wrote it.
+#[cfg(feature = "hydrate")]
+fn saved_keys(storage: &web_sys::Storage) -> Vec<String> {
+    let count = storage.length().unwrap_or(0);
+    (0..count)
+        .filter_map(|index| storage.key(index).ok().flatten())
+        .filter(|key| key.starts_with(PREFIX))
+        .collect()
+}
+
+/// Removes every draft, of every user: only a signed-in user writes one,
+/// so after a sign-out none is anyone's to keep.
+#[cfg(feature = "hydrate")]
+pub fn forget_all() {
+    if let Some(storage) = storage() {
+        // Keys first: removing while counting would skip some.
+        for key in saved_keys(&storage) {
+            // A disabled storage holds nothing to remove.
+            let _ = storage.remove_item(&key);
+        }
     }
 }
 

@@ -19,21 +19,6 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 pub use routes::{requires_sign_in, sign_in_url};
 
-/// The Content-Security-Policy of every HTML page: scripts and styles only
-/// from this server or inline with the page's nonce, wasm allowed to
-/// compile, nothing framed, no plugins, no `<base>` rewriting. One
-/// definition, for pages rendered here (with their nonce) and for any
-/// other HTML the server answers with (without).
-pub fn content_security_policy(nonce: Option<&str>) -> String {
-    let inline = nonce.map_or_else(String::new, |nonce| format!(" 'nonce-{nonce}'"));
-    format!(
-        "default-src 'self'; script-src 'self'{inline} 'wasm-unsafe-eval'; \
-         style-src 'self'{inline}; img-src 'self' data:; connect-src 'self'; \
-         worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; \
-         form-action 'self'; frame-ancestors 'none'; report-uri /api/csp-reports"
-    )
-}
-
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     // The policy names this response's nonce, which Leptos puts on the
@@ -41,7 +26,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         let nonce = leptos::nonce::use_nonce();
-        let policy = content_security_policy(nonce.as_deref());
+        let policy = mozi_core::content_security_policy(nonce.as_deref());
         if let Ok(policy) = axum::http::HeaderValue::from_str(&policy) {
             response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, policy);
         }

@@ -349,27 +349,41 @@ mod browser {
         });
     }
 
-    pub async fn perform(outbox: Outbox, operation: Operation) -> Result<(), String> {
-        let Some(user) = outbox.user.get_untracked() else {
-            return Ok(());
-        };
-        let done = match operation {
-            Operation::Retry(key) => queue::retry(user, key).await,
-            Operation::Discard(key) => queue::discard(user, key).await,
-            Operation::RetryAll => queue::retry_all(user).await,
-            Operation::DiscardAll => queue::discard_all(user).await,
-        };
-        after_change(outbox, done.map_err(|error| error.to_string())).await
+    type LocalBoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 'a>>;
+
+    /// Boxed, as are the futures below with more than one caller: each is
+    /// then in the wasm once, not inlined into every caller.
+    pub fn perform(
+        outbox: Outbox,
+        operation: Operation,
+    ) -> LocalBoxFuture<'static, Result<(), String>> {
+        Box::pin(async move {
+            let Some(user) = outbox.user.get_untracked() else {
+                return Ok(());
+            };
+            let done = match operation {
+                Operation::Retry(key) => queue::retry(user, key).await,
+                Operation::Discard(key) => queue::discard(user, key).await,
+                Operation::RetryAll => queue::retry_all(user).await,
+                Operation::DiscardAll => queue::discard_all(user).await,
+            };
+            after_change(outbox, done.map_err(|error| error.to_string())).await
+        })
     }
 
     /// Shows the queue after a change, and sends it.
-    pub async fn after_change(outbox: Outbox, result: Result<(), String>) -> Result<(), String> {
-        refresh(outbox).await;
-        if let Err(error) = &result {
-            outbox.error.set(Some(error.clone()));
-        }
-        replay_soon(outbox);
-        result
+    pub fn after_change(
+        outbox: Outbox,
+        result: Result<(), String>,
+    ) -> LocalBoxFuture<'static, Result<(), String>> {
+        Box::pin(async move {
+            refresh(outbox).await;
+            if let Err(error) = &result {
+                outbox.error.set(Some(error.clone()));
+            }
+            replay_soon(outbox);
+            result
+        })
     }
 
     async fn refresh(outbox: Outbox) {
@@ -451,18 +465,23 @@ mod browser {
     }
 }
 
-/// Counts each page the user sees, on the device first: views made offline
-/// reach the server with their age when the network is back.
+/// Counts each page a signed-in user sees, on the device first: views made
+/// offline reach the server with their age when the network is back. The
+/// server takes reports only under a session, so a signed-out visitor's
+/// views are not kept.
 #[component]
 pub fn PageViews() -> impl IntoView {
     let location = leptos_router::hooks::use_location();
     let outbox = use_outbox();
     Effect::new(move |_| {
         let path = location.pathname.get();
+        if outbox.user.get().is_none() {
+            return;
+        }
         #[cfg(feature = "hydrate")]
         browser::record_view(outbox, path);
         #[cfg(not(feature = "hydrate"))]
-        let _ = (path, outbox);
+        let _ = path;
     });
 }
 

@@ -44,6 +44,21 @@ pub fn apply_update() {
     browser::apply_update();
 }
 
+/// Whether this document is a copy the worker saved earlier (it answered
+/// from its cache because the network failed), not the server's answer now.
+#[cfg(feature = "hydrate")]
+pub fn page_is_saved_copy() -> bool {
+    browser::page_is_saved_copy()
+}
+
+/// Asks the worker to delete its runtime caches (`CLEAR_USER_DATA`). It
+/// does so by itself when a sign-out passes through it, but not one it
+/// never saw: sent by a page it did not control yet (the first visit).
+#[cfg(feature = "hydrate")]
+pub fn clear_worker_caches() {
+    browser::clear_worker_caches();
+}
+
 #[cfg(feature = "hydrate")]
 mod browser {
     use super::WorkerStatus;
@@ -84,11 +99,16 @@ mod browser {
         closure.forget();
     }
 
+    fn offline_marker() -> Option<web_sys::Element> {
+        document().query_selector(OFFLINE_MARKER).ok().flatten()
+    }
+
+    pub fn page_is_saved_copy() -> bool {
+        offline_marker().is_some()
+    }
+
     pub fn start(status: WorkerStatus) {
-        if let Some(saved_at) = document()
-            .query_selector(OFFLINE_MARKER)
-            .ok()
-            .flatten()
+        if let Some(saved_at) = offline_marker()
             .and_then(|meta| meta.get_attribute("content"))
             .and_then(|content| content.parse::<f64>().ok())
         {
@@ -200,6 +220,29 @@ mod browser {
             HOURLY_CHECK_MS,
         );
         hourly.forget();
+    }
+
+    pub fn clear_worker_caches() {
+        leptos::task::spawn_local(async {
+            // The registration rather than the controller: a page the
+            // worker does not control yet still reaches it.
+            let Ok(registration) =
+                JsFuture::from(window().navigator().service_worker().get_registration()).await
+            else {
+                return;
+            };
+            let Some(worker) = registration
+                .dyn_into::<ServiceWorkerRegistration>()
+                .ok()
+                .and_then(|registration| registration.active())
+            else {
+                // No active worker: it stores nothing in runtime caches.
+                return;
+            };
+            // Fails only for a message that cannot be cloned; this one is
+            // a plain object.
+            let _ = worker.post_message(&message("CLEAR_USER_DATA"));
+        });
     }
 
     pub fn apply_update() {

@@ -16,6 +16,21 @@ pub fn escape_html(text: &str) -> String {
     escaped
 }
 
+/// The Content-Security-Policy of every HTML page: scripts and styles only
+/// from this server or inline with the page's nonce, wasm allowed to
+/// compile, nothing framed, no plugins, no `<base>` rewriting. One
+/// definition, for pages the server renders (with their nonce), any other
+/// HTML it answers with, and the pages the service worker makes (without).
+pub fn content_security_policy(nonce: Option<&str>) -> String {
+    let inline = nonce.map_or_else(String::new, |nonce| format!(" 'nonce-{nonce}'"));
+    format!(
+        "default-src 'self'; script-src 'self'{inline} 'wasm-unsafe-eval'; \
+         style-src 'self'{inline}; img-src 'self' data:; connect-src 'self'; \
+         worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'; report-uri /api/csp-reports"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::escape_html;

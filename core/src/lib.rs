@@ -14,7 +14,7 @@ mod validate;
 mod views;
 
 pub use error::AppError;
-pub use html::escape_html;
+pub use html::{content_security_policy, escape_html};
 pub use ids::{ConversationId, IdempotencyKey, MessageId, SessionId, UserId};
 pub use mutation::{
     Applied, BatchResponse, ItemResult, Mutation, MutationBatch, Outcome, QueuedMutation,

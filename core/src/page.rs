@@ -71,7 +71,10 @@ mod tests {
         assert_eq!(cursor.at, 1_700_000_000_000);
         assert_eq!(cursor.to_string(), text);
         for junk in ["", "12", "x_7c9e6679-7425-40de-944b-e07fc1f90ae7", "1_nope"] {
-            assert_eq!(junk.parse::<PageCursor>().unwrap_err().code(), "bad_request");
+            assert_eq!(
+                junk.parse::<PageCursor>().unwrap_err().code(),
+                "bad_request"
+            );
         }
         assert_eq!(PageCursor::parse_optional(Some("")).unwrap(), None);
     }

@@ -153,13 +153,10 @@ impl Db {
             .into_iter()
             .map(MessageView::try_from)
             .collect::<Result<Vec<_>, _>>()?;
-        let older = messages
-            .first()
-            .filter(|_| more)
-            .map(|oldest| PageCursor {
-                at: oldest.created_at,
-                id: oldest.id.0,
-            });
+        let older = messages.first().filter(|_| more).map(|oldest| PageCursor {
+            at: oldest.created_at,
+            id: oldest.id.0,
+        });
         let title = members
             .iter()
             .filter(|member| member.id != user)
@@ -623,10 +620,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(first, again);
-        assert_eq!(
-            db.thread(bob.id, id, None).await.unwrap().messages.len(),
-            1
-        );
+        assert_eq!(db.thread(bob.id, id, None).await.unwrap().messages.len(), 1);
         let stolen = post(&db, bob.id, id, message_id, "once", 20, 26)
             .await
             .unwrap_err();
@@ -663,9 +657,17 @@ mod tests {
         let again = start(&db, bob.id, device_id, "ada", 11).await.unwrap();
         assert_eq!(again, first);
         // Messages queued for the device's id land in the existing one.
-        post(&db, bob.id, device_id, MessageId::new_random(), "hi", 12, 12)
-            .await
-            .unwrap();
+        post(
+            &db,
+            bob.id,
+            device_id,
+            MessageId::new_random(),
+            "hi",
+            12,
+            12,
+        )
+        .await
+        .unwrap();
         let thread = db.thread(ada.id, first, None).await.unwrap();
         assert_eq!(thread.messages.len(), 1);
         assert_eq!(db.thread(bob.id, device_id, None).await.unwrap().id, first);
@@ -673,7 +675,14 @@ mod tests {
             start(&db, bob.id, device_id, "ada", 13).await.unwrap(),
             first
         );
-        assert_eq!(db.conversations(ada.id, None).await.unwrap().conversations.len(), 1);
+        assert_eq!(
+            db.conversations(ada.id, None)
+                .await
+                .unwrap()
+                .conversations
+                .len(),
+            1
+        );
         // The alias is Bob's own: for anyone else it names nothing.
         assert_eq!(
             db.thread(ada.id, device_id, None).await.unwrap_err().code(),
@@ -698,18 +707,23 @@ mod tests {
         let first_page = db.conversations(ada.id, None).await.unwrap();
         assert_eq!(first_page.conversations.len(), 30);
         assert_eq!(first_page.conversations[0].id, last.unwrap());
-        let rest = db
-            .conversations(ada.id, first_page.older)
-            .await
-            .unwrap();
+        let rest = db.conversations(ada.id, first_page.older).await.unwrap();
         assert_eq!(rest.conversations.len(), 5);
         assert_eq!(rest.older, None);
 
         let id = last.unwrap();
         for n in 0..120 {
-            post(&db, ada.id, id, MessageId::new_random(), &format!("m{n}"), 1_000 + n, 2_000)
-                .await
-                .unwrap();
+            post(
+                &db,
+                ada.id,
+                id,
+                MessageId::new_random(),
+                &format!("m{n}"),
+                1_000 + n,
+                2_000,
+            )
+            .await
+            .unwrap();
         }
         let latest = db.thread(ada.id, id, None).await.unwrap();
         assert_eq!(latest.messages.len(), 50);

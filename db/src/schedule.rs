@@ -152,7 +152,6 @@ impl Db {
         .map_err(internal)?;
         Ok(rows.into_iter().map(SessionSummary::from).collect())
     }
-
 }
 
 /// Adds or removes a bookmark inside the caller's transaction; doing what is

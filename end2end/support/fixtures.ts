@@ -44,13 +44,18 @@ export async function waitForHydration(page: Page) {
 export async function signUp(browser: Browser, baseURL: string, username: string) {
   const context: BrowserContext = await browser.newContext({ baseURL });
   const page = await context.newPage();
+  await signUpIn(page, username);
+  return { context, page };
+}
+
+/** Signs up through the form in `page`; the display name is the username in capitals. */
+export async function signUpIn(page: Page, username: string) {
   await open(page, "/signup");
   await page.getByRole("textbox", { name: "Username" }).fill(username);
   await page.getByRole("textbox", { name: "Display name" }).fill(username.toUpperCase());
   await page.getByLabel("Password").fill("correct horse battery");
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
-  return { context, page };
 }
 
 /** Fills in and submits the sign-in form shown on the page. */

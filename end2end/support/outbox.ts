@@ -19,12 +19,18 @@ export async function send(page: Page, text: string) {
 /** The conversation id of a thread path. */
 export const conversationOf = (threadPath: string) => threadPath.split("/").pop() ?? "";
 
-/** The message bodies the server has for a conversation, asked with the context's session. */
+/** Every message body the server has for a conversation, oldest first, page by page, asked with the context's session. */
 export async function storedBodies(context: BrowserContext, threadPath: string): Promise<string[]> {
-  const reply = await context.request.get(`/api/thread?id=${conversationOf(threadPath)}`);
-  if (!reply.ok()) return [];
-  const thread = await reply.json();
-  return thread.messages.map((message: { body: string }) => message.body);
+  let bodies: string[] = [];
+  let before = "";
+  do {
+    const reply = await context.request.get(`/api/thread?id=${conversationOf(threadPath)}&before=${before}`);
+    if (!reply.ok()) return bodies;
+    const thread = await reply.json();
+    bodies = [...thread.messages.map((message: { body: string }) => message.body), ...bodies];
+    before = thread.older ?? "";
+  } while (before);
+  return bodies;
 }
 
 /** Titles of the sessions in the server's "My schedule". */

@@ -12,6 +12,7 @@ export const serverBinary = process.env.MOZI_SERVER_BIN ?? join(workspaceRoot, "
 
 export class RunningServer {
   readonly url: string;
+  private violationsExpected = false;
 
   private constructor(
     private readonly process: ServerProcess,
@@ -58,8 +59,22 @@ export class RunningServer {
       .filter(Boolean);
   }
 
+  /** CSP violations the browser reported to the server, one line each. */
+  get cspViolations(): string[] {
+    return this.log.filter((line) => line.includes("CSP violation"));
+  }
+
+  /** For the one test that breaks the policy on purpose. */
+  allowCspViolations() {
+    this.violationsExpected = true;
+  }
+
+  /** Stops the server; fails the test if any page broke the Content-Security-Policy. */
   async dispose() {
     await this.stop();
     rmSync(this.dataDir, { recursive: true, force: true });
+    if (!this.violationsExpected && this.cspViolations.length > 0) {
+      throw new Error(`pages broke the Content-Security-Policy:\n${this.cspViolations.join("\n")}`);
+    }
   }
 }

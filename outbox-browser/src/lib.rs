@@ -8,7 +8,8 @@
 //! are the pure `mozi-outbox` crate; this crate applies them, one replayer
 //! at a time across tabs and the worker (`lock`), and tells every open tab
 //! when anything changed (`channel`), also a page that opens just after
-//! (`delivered`).
+//! (`delivered`). Sign-out forgets what the device kept of the user
+//! besides their unsent changes (`signed_out`).
 
 mod channel;
 mod database;
@@ -18,6 +19,7 @@ mod http;
 mod lock;
 pub mod queue;
 mod replay;
+mod signed_out;
 mod store;
 pub mod sync;
 mod views;
@@ -27,6 +29,7 @@ pub use delivered::recently_delivered;
 pub use error::OutboxError;
 pub use mozi_outbox::{FailReason, ItemState, OutboxRecord};
 pub use replay::{replay, ReplayReport};
+pub use signed_out::forget_signed_out_user;
 pub use views::record_view;
 
 /// Milliseconds since the epoch, on this device's clock.

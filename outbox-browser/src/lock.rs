@@ -6,6 +6,7 @@ use crate::OutboxError;
 use js_sys::{Promise, Reflect};
 use std::cell::RefCell;
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
@@ -29,6 +30,9 @@ pub async fn exclusive<T: 'static>(
     name: &str,
     work: impl Future<Output = T> + 'static,
 ) -> Result<T, OutboxError> {
+    // Awaited in one of two places below: boxed, its code is in the wasm
+    // once rather than inlined twice (the replay is 15 KB).
+    let work: Pin<Box<dyn Future<Output = T>>> = Box::pin(work);
     let Some(locks) = lock_manager() else {
         return Ok(work.await);
     };

@@ -8,7 +8,7 @@ use idb::{ObjectStore, Transaction};
 use js_sys::{Object, Reflect};
 use mozi_core::IdempotencyKey;
 use mozi_outbox::{OutboxRecord, SCHEMA_VERSION};
-use serde_json::Value;
+use serde::Deserialize;
 use std::collections::HashMap;
 use wasm_bindgen::JsValue;
 
@@ -18,14 +18,21 @@ pub enum Change {
     Delete(IdempotencyKey),
 }
 
+/// The one field read before knowing a stored record's shape. (Read into
+/// this rather than a `serde_json::Value`, whose machinery is 16 KB of wasm.)
+#[derive(Deserialize)]
+struct Versioned {
+    version: u64,
+}
+
 /// Decodes a stored record of any known version into the current shape;
 /// `None` for a record written by a newer version, which stays stored.
 pub fn decode(json: &str) -> Option<OutboxRecord> {
-    let value: Value = serde_json::from_str(json).ok()?;
-    match value.get("version").and_then(Value::as_u64) {
+    let Versioned { version } = serde_json::from_str(json).ok()?;
+    match version {
         // Version 1 is the current shape; a later version adds its
         // conversion from the previous one here.
-        Some(1) => serde_json::from_value(value).ok(),
+        1 => serde_json::from_str(json).ok(),
         _ => None,
     }
 }
@@ -63,11 +70,30 @@ pub async fn read_all() -> Result<Vec<OutboxRecord>, OutboxError> {
 pub async fn modify<T>(
     decide: impl FnOnce(Vec<OutboxRecord>) -> (Vec<Change>, T),
 ) -> Result<T, OutboxError> {
+    let mut decide = Some(decide);
+    let mut outcome = None;
+    modify_records(&mut |records| {
+        let (changes, decided) = match decide.take() {
+            Some(decide) => decide(records),
+            None => return Vec::new(),
+        };
+        outcome = Some(decided);
+        changes
+    })
+    .await?;
+    outcome.ok_or_else(|| OutboxError::Database("the queue was not read".into()))
+}
+
+/// The work of [`modify`], not generic: its code is in the wasm once rather
+/// than once per caller.
+async fn modify_records(
+    decide: &mut dyn FnMut(Vec<OutboxRecord>) -> Vec<Change>,
+) -> Result<(), OutboxError> {
     let database = crate::database::open().await?;
     let transaction = database.write(&[OUTBOX])?;
     let store = transaction.object_store(OUTBOX)?;
     let records = read_from(&store).await?;
-    let (changes, outcome) = decide(records);
+    let changes = decide(records);
     // One change per key, the last one asked for.
     let mut last: HashMap<IdempotencyKey, Change> = HashMap::new();
     for change in changes {
@@ -87,8 +113,7 @@ pub async fn modify<T>(
             }
         }
     }
-    commit(transaction).await?;
-    Ok(outcome)
+    commit(transaction).await
 }
 
 /// Waits until the transaction's writes are durable.

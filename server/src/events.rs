@@ -4,12 +4,12 @@
 //! the service worker can simply pass through, and the browser reconnects
 //! by itself.
 
+use app::backend::now_millis;
 use app::backend::{signed_in, AppState};
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::{Stream, StreamExt};
 use mozi_core::{AppError, LiveEvent};
-use app::backend::now_millis;
 use std::convert::Infallible;
 use std::time::Duration;
 use tower_sessions::Session;
@@ -36,16 +36,16 @@ pub async fn stream(
         .live
         .subscribe(signed_in.user, session_id, until)
         .filter_map(|event| async move {
-        match Event::default()
-            .event(LiveEvent::SSE_NAME)
-            .json_data(&event)
-        {
-            Ok(event) => Some(Ok(event)),
-            Err(error) => {
-                tracing::error!(%error, "could not encode a live event");
-                None
+            match Event::default()
+                .event(LiveEvent::SSE_NAME)
+                .json_data(&event)
+            {
+                Ok(event) => Some(Ok(event)),
+                Err(error) => {
+                    tracing::error!(%error, "could not encode a live event");
+                    None
+                }
             }
-        }
-    });
+        });
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }

@@ -2,9 +2,9 @@
 //! sessions, live updates and graceful shutdown.
 
 mod config;
+mod csp_reports;
 mod error_status;
 mod events;
-mod csp_reports;
 mod mutations;
 mod security;
 mod service_worker;
@@ -83,6 +83,7 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
             SESSION_IDLE_DAYS,
         )));
 
+    app::backend::prepare_password_checks().await;
     let limits = Arc::new(Limits::default());
     tokio::spawn(Arc::clone(&limits).forget_idle_keys());
     let state = AppState {

@@ -7,7 +7,8 @@
 //!   (curl, the tests' client) are let through: they hold their own cookies.
 //! - HTML gets a strict Content-Security-Policy. Pages rendered by Leptos
 //!   carry their own, with the nonce of their inline scripts
-//!   ([`app::content_security_policy`]); any other HTML gets it without one.
+//!   ([`mozi_core::content_security_policy`]); any other HTML gets it
+//!   without one.
 //! - Every response: `nosniff`, a same-origin `Referrer-Policy`, no framing,
 //!   and HSTS when the server is behind HTTPS.
 //! - Pages and `/api` answers are personal: `Cache-Control: private,
@@ -94,6 +95,8 @@ fn local_path(location: &str) -> Option<String> {
         Some((_, rest)) => rest.find('/').map_or("/", |start| &rest[start..]),
         None => location,
     };
+    // An error cleared from a previous form post can leave a bare "?".
+    let path = path.strip_suffix('?').unwrap_or(path);
     (path.starts_with('/') && !path.starts_with("//") && !path.contains('\\'))
         .then(|| path.to_owned())
 }
@@ -127,7 +130,7 @@ pub async fn security_headers(
         );
     }
     if is_html && !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        if let Ok(policy) = HeaderValue::from_str(&app::content_security_policy(None)) {
+        if let Ok(policy) = HeaderValue::from_str(&mozi_core::content_security_policy(None)) {
             headers.insert(header::CONTENT_SECURITY_POLICY, policy);
         }
     }
@@ -166,14 +169,20 @@ mod tests {
     #[test]
     fn only_other_sites_are_cross_site() {
         assert!(!is_cross_site(&headers(&[])));
-        assert!(!is_cross_site(&headers(&[("sec-fetch-site", "same-origin")])));
+        assert!(!is_cross_site(&headers(&[(
+            "sec-fetch-site",
+            "same-origin"
+        )])));
         assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")])));
         assert!(is_cross_site(&headers(&[("sec-fetch-site", "same-site")])));
         let ours = [("host", "mozi.example"), ("origin", "https://mozi.example")];
         assert!(!is_cross_site(&headers(&ours)));
         let theirs = [("host", "mozi.example"), ("origin", "https://evil.example")];
         assert!(is_cross_site(&headers(&theirs)));
-        assert!(is_cross_site(&headers(&[("host", "mozi.example"), ("origin", "null")])));
+        assert!(is_cross_site(&headers(&[
+            ("host", "mozi.example"),
+            ("origin", "null")
+        ])));
     }
 
     #[test]

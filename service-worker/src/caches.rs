@@ -11,8 +11,17 @@ pub const IMAGES: &str = "mozi-images";
 /// Other same-origin files outside the precache.
 pub const STATIC: &str = "mozi-static";
 
-/// Caches cleared whenever the signed-in user may change.
-pub const USER_DATA: &[&str] = &[PAGES, DATA];
+/// Every runtime cache, all deleted whenever the signed-in user may change
+/// (sign-in, sign-up, sign-out): pages and reads hold the user's data, and
+/// the images and files fetched while they used the app tell what they
+/// looked at. Sign-out leaves nothing of the user on the device; only the
+/// precache, the app itself, stays.
+pub const RUNTIME: &[&str] = &[PAGES, DATA, IMAGES, STATIC];
+
+/// Caches whose copies were made by the running version's code and are
+/// fetched again after an update (`refresh`): pages and reads. Images and
+/// other files do not depend on the version.
+pub const SAVED_COPIES: &[&str] = &[PAGES, DATA];
 
 /// Header stored with every runtime-cached response: when it was stored (ms).
 pub const CACHED_AT_HEADER: &str = "x-mozi-cached-at";

@@ -7,7 +7,7 @@
 //! fetched now (offline, an error, a redirect to sign-in) keeps its old
 //! version, which is better than none.
 
-use crate::caches::USER_DATA;
+use crate::caches::SAVED_COPIES;
 use crate::error::{code, SwError};
 use crate::scope::{fetch_fresh, open_cache, resolve};
 use crate::store::{is_cacheable, keys, stamped};
@@ -38,7 +38,7 @@ pub struct Report {
 pub async fn saved_copies() -> Result<Report, SwError> {
     let account = account_changes();
     let mut report = Report::default();
-    for name in USER_DATA {
+    for name in SAVED_COPIES {
         for url in keys(name).await? {
             let fresh = match fetch_fresh(&url).await {
                 Ok(response) if is_cacheable(&response) && !response.redirected() => response,

@@ -1,7 +1,7 @@
 //! The fetch handler: finds the route, runs its strategy, and turns every
 //! failure into a useful response rather than a rejected promise.
 
-use crate::caches::{IMAGES, PAGES, USER_DATA};
+use crate::caches::{IMAGES, PAGES, RUNTIME};
 use crate::error::{code, SwError};
 use crate::messages::{report_offline, report_online};
 use crate::routing::{route_for, Matcher, RequestFacts};
@@ -11,7 +11,7 @@ use crate::store::{cached_at, keys, lookup};
 use crate::{expiration, offline_page, precache, refresh, strategies};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::future_to_promise;
-use web_sys::{FetchEvent, Headers, Request, RequestMode, Response, ResponseInit};
+use web_sys::{FetchEvent, Headers, Request, RequestMode, Response, ResponseInit, ResponseType};
 
 /// The static files fallbacks are made of (both in the precache).
 const OFFLINE_TEMPLATE: &str = "/offline.html";
@@ -67,7 +67,7 @@ pub async fn respond(event: FetchEvent, state: &WorkerState) -> Response {
     match route.matcher {
         Matcher::AccountChange => match result {
             Ok(response) => {
-                if response.ok() {
+                if account_changed(&response) {
                     clear_user_data().await;
                 }
                 response
@@ -142,10 +142,20 @@ fn unreachable_response() -> Response {
 /// A response made here; the content type goes in with the headers,
 /// as a string body would otherwise be served as text/plain.
 fn new_response(body: &str, status: u16, content_type: &str) -> Result<Response, SwError> {
+    new_response_with(body, status, &[("content-type", content_type)])
+}
+
+fn new_response_with(
+    body: &str,
+    status: u16,
+    fields: &[(&str, &str)],
+) -> Result<Response, SwError> {
     let headers = Headers::new().map_err(SwError::from_js(code::CACHE_STORAGE))?;
-    headers
-        .set("content-type", content_type)
-        .map_err(SwError::from_js(code::CACHE_STORAGE))?;
+    for (name, value) in fields {
+        headers
+            .set(name, value)
+            .map_err(SwError::from_js(code::CACHE_STORAGE))?;
+    }
     let init = ResponseInit::new();
     init.set_status(status);
     init.set_headers(&headers);
@@ -153,11 +163,20 @@ fn new_response(body: &str, status: u16, content_type: &str) -> Result<Response,
         .map_err(SwError::from_js(code::CACHE_STORAGE))
 }
 
-/// A cached page with a marker its offline indicator reads.
+/// A cached page with a marker its offline indicator reads, under the
+/// policy it was served with (which names the nonce of its scripts).
 async fn marked_offline(response: Response, saved_at: f64) -> Result<Response, SwError> {
     let html = text_of(&response).await?;
-    let marked = offline_page::mark_offline(&html, &format!("{saved_at:.0}"));
-    html_response(&marked, 200)
+    // Whole milliseconds, printed as an integer: float formatting would add
+    // its machinery to the worker's wasm.
+    let marked = offline_page::mark_offline(&html, &(saved_at as i64).to_string());
+    let policy = response
+        .headers()
+        .get(CSP_HEADER)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| mozi_core::content_security_policy(None));
+    html_response(&marked, 200, &policy)
 }
 
 async fn text_of(response: &Response) -> Result<String, SwError> {
@@ -171,8 +190,17 @@ async fn text_of(response: &Response) -> Result<String, SwError> {
     Ok(text.as_string().unwrap_or_default())
 }
 
-fn html_response(html: &str, status: u16) -> Result<Response, SwError> {
-    new_response(html, status, "text/html; charset=utf-8")
+const CSP_HEADER: &str = "content-security-policy";
+
+fn html_response(html: &str, status: u16, policy: &str) -> Result<Response, SwError> {
+    new_response_with(
+        html,
+        status,
+        &[
+            ("content-type", "text/html; charset=utf-8"),
+            (CSP_HEADER, policy),
+        ],
+    )
 }
 
 /// The offline page, listing every page saved on this device.
@@ -189,14 +217,32 @@ async fn offline_page(state: &WorkerState) -> Result<Response, SwError> {
             pages.push((precache::path_and_query(&url).to_owned(), title));
         }
     }
-    html_response(&offline_page::render(&template, &mut pages), 503)
+    html_response(
+        &offline_page::render(&template, &mut pages),
+        503,
+        &mozi_core::content_security_policy(None),
+    )
 }
 
-/// Forgets every page and read of the signed-in user, so the next person
-/// on this device never sees them.
+/// Whether the server carried out a sign-in, sign-up or sign-out. The app's
+/// own call gets 200. A plain HTML form post (no JavaScript, or sent before
+/// the page hydrated) is a navigation, fetched with `redirect: "manual"`:
+/// the server's 302 to the next page reaches the worker as an opaque
+/// redirect (status 0, not `ok`), yet the change is done, and the browser
+/// follows the redirect as a new navigation. Such a post that the server
+/// refused also ends in a redirect (back to the form, with the error); the
+/// worker cannot tell the two apart, and clearing then costs only copies
+/// made while signed out, fetched again when next seen.
+fn account_changed(response: &Response) -> bool {
+    response.ok() || response.type_() == ResponseType::Opaqueredirect
+}
+
+/// Forgets every runtime cache (the pages and reads of the signed-in user,
+/// and the images and files fetched for them), so the next person on this
+/// device never sees them. The precache, the app itself, stays.
 pub async fn clear_user_data() {
     refresh::account_changed();
-    for cache in USER_DATA {
+    for cache in RUNTIME {
         if let Err(error) = delete_cache(cache).await {
             web_sys::console::error_1(&JsValue::from(error));
         }

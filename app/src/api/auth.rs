@@ -22,9 +22,7 @@ pub async fn sign_up(
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::backend::{
-        hash_password, now_millis, respond, session, start_session, AppState,
-    };
+    use crate::backend::{hash_password, now_millis, respond, session, start_session, AppState};
     use mozi_core::{DisplayName, Password, Username};
     respond(async {
         let username = Username::parse(&username)?;

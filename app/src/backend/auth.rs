@@ -125,6 +125,12 @@ static UNKNOWN_USER_HASH: LazyLock<String> = LazyLock::new(|| {
         .unwrap_or_default()
 });
 
+/// Makes the dummy hash now, so the first unknown name is not slower than
+/// the rest.
+pub async fn prepare_password_checks() {
+    let _ = tokio::task::spawn_blocking(|| LazyLock::force(&UNKNOWN_USER_HASH).len()).await;
+}
+
 /// Whether `password` matches the stored `hash`; with no hash (an unknown
 /// username) the same work is done against a dummy and the answer is no.
 pub async fn verify_password(
@@ -150,4 +156,29 @@ pub async fn verify_password(
         tracing::error!(%error, "password check task failed");
         AppError::Internal
     })?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use tower_sessions::MemoryStore;
+
+    #[tokio::test]
+    async fn a_session_ends_thirty_days_after_sign_in_however_used() {
+        let session = Session::new(None, Arc::new(MemoryStore::default()), None);
+        let fresh = SignedIn {
+            user: UserId(7),
+            since: now_millis() - SESSION_LIFETIME_MS + 60_000,
+        };
+        session.insert(SIGNED_IN_KEY, fresh).await.unwrap();
+        assert_eq!(signed_in_user(&session).await.unwrap(), Some(UserId(7)));
+        let old = SignedIn {
+            since: now_millis() - SESSION_LIFETIME_MS - 1,
+            ..fresh
+        };
+        session.insert(SIGNED_IN_KEY, old).await.unwrap();
+        assert_eq!(signed_in_user(&session).await.unwrap(), None);
+        assert!(session.is_empty().await, "the expired session was ended");
+    }
 }

@@ -181,7 +181,10 @@ mod tests {
         let limits = Limits::default();
         let first = limits.batch_turn(UserId(1)).unwrap();
         let _second = limits.batch_turn(UserId(1)).unwrap();
-        assert_eq!(limits.batch_turn(UserId(1)).unwrap_err().code(), "rate_limited");
+        assert_eq!(
+            limits.batch_turn(UserId(1)).unwrap_err().code(),
+            "rate_limited"
+        );
         assert!(limits.batch_turn(UserId(2)).is_ok());
         drop(first);
         assert!(limits.batch_turn(UserId(1)).is_ok());

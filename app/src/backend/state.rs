@@ -1,9 +1,9 @@
 use super::{Limits, LiveHub};
-use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::prelude::{use_context, LeptosOptions};
 use mozi_core::AppError;
 use mozi_db::Db;
+use std::sync::Arc;
 
 /// Everything a request handler needs; the axum router's state, which
 /// leptos_axum also hands to every server function as context.

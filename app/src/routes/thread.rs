@@ -116,7 +116,7 @@ pub fn ThreadPage() -> impl IntoView {
                                 <h1>"New conversation"</h1>
                                 <p class="members">{format!("With {}", start.usernames)}</p>
                                 <p class="conversation-start"><QueuedStatus record=start.record/></p>
-                                <MessageList conversation me stored=Vec::new() latest=true/>
+                                <MessageList conversation me stored=Vec::new() latest=true paged=false/>
                             }
                                 .into_any());
                         }
@@ -128,6 +128,7 @@ pub fn ThreadPage() -> impl IntoView {
                         .collect::<Vec<_>>()
                         .join(", ");
                     let here = format!("/messages/{}", thread.id);
+                    let paged = thread.older.is_some();
                     let older = thread
                         .older
                         .map(|older| view! {
@@ -141,7 +142,7 @@ pub fn ThreadPage() -> impl IntoView {
                         <h1>{thread.title}</h1>
                         <p class="members">{members}</p>
                         {older}
-                        <MessageList conversation=thread.id me stored=thread.messages latest/>
+                        <MessageList conversation=thread.id me stored=thread.messages latest paged/>
                         {(!latest).then(|| view! { <p class="pager"><a href=here.clone()>"Newest messages"</a></p> })}
                     }
                         .into_any())
@@ -182,6 +183,9 @@ fn MessageList(
     stored: Vec<MessageView>,
     /// The latest page, where delivered and queued messages also show.
     latest: bool,
+    /// Older messages are on other pages: delivered ones older than this
+    /// page's oldest stay there.
+    paged: bool,
 ) -> impl IntoView {
     let outbox = use_outbox();
     // Plain data: this list is rebuilt with each refetch, and its old copy
@@ -195,13 +199,20 @@ fn MessageList(
                 entries.push(Entry::Stored(message.clone()));
             }
         };
+        let since = stored
+            .first()
+            .filter(|_| paged)
+            .map_or(UnixMillis::MIN, |oldest| oldest.created_at);
         stored.iter().for_each(&mut add_stored);
         if !latest {
             return entries;
         }
-        outbox
-            .delivered
-            .with(|delivered| delivered.iter().for_each(&mut add_stored));
+        outbox.delivered.with(|delivered| {
+            delivered
+                .iter()
+                .filter(|message| message.created_at >= since)
+                .for_each(&mut add_stored)
+        });
         for record in outbox.records_in(conversation) {
             if let Mutation::SendMessage {
                 id,

@@ -5,5 +5,6 @@ mod accounts;
 mod live;
 mod outbox;
 mod privacy;
+mod security;
 mod support;
 mod validation;

@@ -26,7 +26,7 @@ fn key(n: u32) -> String {
 }
 
 impl TestApp {
-    async fn thread_bodies(&self, cookie: &str, conversation: &str) -> Vec<String> {
+    pub async fn thread_bodies(&self, cookie: &str, conversation: &str) -> Vec<String> {
         let thread = self
             .get(&format!("/api/thread?id={conversation}"), Some(cookie))
             .await

@@ -129,14 +129,7 @@ async fn unknown_people_sessions_and_days_are_reported() {
         )
         .await;
     assert_eq!(alone.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        app.conversations(&ada)
-            .await
-            .as_array()
-            .unwrap()
-            .len(),
-        0
-    );
+    assert_eq!(app.conversations(&ada).await.as_array().unwrap().len(), 0);
 
     let session = app
         .post(
