@@ -21,16 +21,6 @@ pub use routes::{requires_sign_in, sign_in_url};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    // The policy names this response's nonce, which Leptos puts on the
-    // inline scripts it writes.
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        let nonce = leptos::nonce::use_nonce();
-        let policy = mozi_core::content_security_policy(nonce.as_deref());
-        if let Ok(policy) = axum::http::HeaderValue::from_str(&policy) {
-            response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, policy);
-        }
-    }
     view! {
         <!DOCTYPE html>
         <html lang="en">

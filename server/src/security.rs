@@ -5,10 +5,12 @@
 //!   browser says it comes from another site (`Sec-Fetch-Site`, or failing
 //!   that an `Origin` that is not this server). Programs that send neither
 //!   (curl, the tests' client) are let through: they hold their own cookies.
-//! - HTML gets a strict Content-Security-Policy. Pages rendered by Leptos
-//!   carry their own, with the nonce of their inline scripts
-//!   ([`mozi_core::content_security_policy`]); any other HTML gets it
-//!   without one.
+//! - HTML gets a strict Content-Security-Policy
+//!   ([`mozi_core::content_security_policy`]) naming the nonce Leptos put
+//!   on the page's inline scripts, read from the page itself: setting it
+//!   from inside the render (through `ResponseOptions`) was now and then
+//!   lost (one page load in a whole end-to-end run), and that page could
+//!   not hydrate.
 //! - Every response: `nosniff`, a same-origin `Referrer-Policy`, no framing,
 //!   and HSTS when the server is behind HTTPS.
 //! - Pages and `/api` answers are personal: `Cache-Control: private,
@@ -129,18 +131,54 @@ pub async fn security_headers(
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         );
     }
-    if is_html && !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        if let Ok(policy) = HeaderValue::from_str(&mozi_core::content_security_policy(None)) {
-            headers.insert(header::CONTENT_SECURITY_POLICY, policy);
-        }
-    }
     if (is_html || personal) && !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(
             header::CACHE_CONTROL,
             HeaderValue::from_static("private, no-store"),
         );
     }
+    if is_html {
+        return with_content_security_policy(response).await;
+    }
     response
+}
+
+/// The largest page read to find its nonce; pages are a few dozen KB.
+const MAX_PAGE_BYTES: usize = 8 * 1024 * 1024;
+
+/// Reads the page (rendered whole: `SsrMode::Async`) for the nonce of its
+/// first script and sends it under the policy naming that nonce.
+async fn with_content_security_policy(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let Ok(page) = axum::body::to_bytes(body, MAX_PAGE_BYTES).await else {
+        tracing::error!("a page could not be read to find its script nonce");
+        return AppError::Internal.into_response();
+    };
+    let policy = mozi_core::content_security_policy(script_nonce(&page));
+    if let Ok(policy) = HeaderValue::from_str(&policy) {
+        parts
+            .headers
+            .insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    Response::from_parts(parts, axum::body::Body::from(page))
+}
+
+/// The nonce of the page's first `<script>`. Only markup can open a tag
+/// (text people typed has its `<` escaped), so this is the nonce Leptos
+/// wrote, never one written in a name or message.
+fn script_nonce(page: &[u8]) -> Option<&str> {
+    let page = std::str::from_utf8(page).ok()?;
+    let tag_start = page.find("<script")?;
+    let tag = &page[tag_start..tag_start + page[tag_start..].find('>')?];
+    let value_start = tag.find(" nonce=\"")? + " nonce=\"".len();
+    let value = &tag[value_start..];
+    let nonce = &value[..value.find('"')?];
+    nonce
+        .bytes()
+        .all(|byte| {
+            byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'+' | b'/' | b'=')
+        })
+        .then_some(nonce)
 }
 
 /// `/api` answers hold one user's data (or may: the schedule marks their
@@ -183,6 +221,16 @@ mod tests {
             ("host", "mozi.example"),
             ("origin", "null")
         ])));
+    }
+
+    #[test]
+    fn the_nonce_is_read_from_the_first_script_only() {
+        let page = br#"<head><script type="module" nonce="abc-_12">x</script></head>
+            <p>nonce="evil"</p>"#;
+        assert_eq!(script_nonce(page), Some("abc-_12"));
+        assert_eq!(script_nonce(b"<p>nonce=\"evil\"</p>"), None);
+        assert_eq!(script_nonce(br#"<script nonce="a'b">"#), None);
+        assert_eq!(script_nonce(b"<script>"), None);
     }
 
     #[test]
