@@ -77,19 +77,26 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        // Argon2 is all CPU: more hashes at once than cores only adds memory
-        // (19 MiB each) and delays every other request.
-        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        // Argon2 is all CPU: hashes take at most half the cores (at least
+        // one), so a storm of sign-ins leaves the rest to everyone else's
+        // requests; more at once would only add memory (19 MiB each).
+        let slots = password_slots();
         Self {
             sign_ins_per_ip: KeyedLimit::new(SIGN_INS_PER_IP),
             sign_ins_per_account: KeyedLimit::new(SIGN_INS_PER_ACCOUNT),
             sign_ups_per_ip: KeyedLimit::new(SIGN_UPS_PER_IP),
             conversation_starts: KeyedLimit::new(CONVERSATION_STARTS_PER_USER),
-            password_slots: Arc::new(Semaphore::new(cores)),
-            password_queue: Arc::new(Semaphore::new(cores * (1 + PASSWORD_QUEUE_PER_SLOT))),
+            password_slots: Arc::new(Semaphore::new(slots)),
+            password_queue: Arc::new(Semaphore::new(slots * (1 + PASSWORD_QUEUE_PER_SLOT))),
             batches_in_flight: Arc::default(),
         }
     }
+}
+
+/// How many password hashes may run at once: half the cores, at least one.
+fn password_slots() -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    (cores / 2).max(1)
 }
 
 impl Limits {
@@ -193,9 +200,8 @@ mod tests {
     #[tokio::test]
     async fn password_work_waits_in_a_short_queue_then_is_refused() {
         let limits = Limits::default();
-        let cores = std::thread::available_parallelism().map_or(2, usize::from);
         let mut held = Vec::new();
-        for _ in 0..cores {
+        for _ in 0..password_slots() {
             held.push(limits.password_turn().await.unwrap());
         }
         let refused = limits.password_turn().await.unwrap_err();
