@@ -109,15 +109,25 @@ fn take_batch(mut records: Vec<OutboxRecord>, now: UnixMillis) -> (Vec<Change>, 
             changes.push(Change::Put(record.clone()));
         }
     }
-    let Some(user) = records
-        .iter()
-        .filter(|record| record.is_due(now))
-        .min_by_key(|record| (record.created_at, record.key))
-        .map(|record| record.user)
+    // The users with due records, oldest first; the first whose batch is
+    // not empty. A due record can still wait: behind an older record of its
+    // scope that is backing off. Then nothing is sent (an empty batch would
+    // only be refused, again and again until the backoff ends).
+    let mut due: Vec<&OutboxRecord> = records.iter().filter(|record| record.is_due(now)).collect();
+    due.sort_by_key(|record| (record.created_at, record.key));
+    let mut users: Vec<UserId> = Vec::new();
+    for record in due {
+        if !users.contains(&record.user) {
+            users.push(record.user);
+        }
+    }
+    let Some((user, keys)) = users
+        .into_iter()
+        .map(|user| (user, next_batch(&records, user, now)))
+        .find(|(_, keys)| !keys.is_empty())
     else {
         return (changes, None);
     };
-    let keys = next_batch(&records, user, now);
     let mut batch = Vec::with_capacity(keys.len());
     for key in keys {
         if let Some(record) = records.iter_mut().find(|record| record.key == key) {
@@ -233,4 +243,42 @@ fn settle(
         changes.push(Change::Put(record));
     }
     (changes, applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::take_batch;
+    use mozi_core::{ConversationId, IdempotencyKey, MessageId, Mutation, UserId};
+    use mozi_outbox::OutboxRecord;
+    use uuid::Uuid;
+
+    fn message(n: u128, user: i64, conversation: u128, at: i64) -> OutboxRecord {
+        let mutation = Mutation::SendMessage {
+            conversation: ConversationId(Uuid::from_u128(conversation)),
+            id: MessageId(Uuid::from_u128(n)),
+            body: "hi".into(),
+            created_at: at,
+        };
+        OutboxRecord::new(
+            IdempotencyKey(Uuid::from_u128(n)),
+            UserId(user),
+            mutation,
+            at,
+        )
+    }
+
+    #[test]
+    fn a_record_waiting_behind_a_backing_off_one_sends_nothing() {
+        let mut older = message(1, 7, 1, 10);
+        older.not_before = 1_000;
+        let newer = message(2, 7, 1, 20);
+        let (_, batch) = take_batch(vec![older.clone(), newer.clone()], 100);
+        assert!(batch.is_none(), "no empty batch: {batch:?}");
+        // Another user's due record still goes, though it is newer.
+        let theirs = message(3, 8, 2, 30);
+        let (_, batch) = take_batch(vec![older, newer, theirs], 100);
+        let (user, records) = batch.expect("the other user's batch");
+        assert_eq!(user, UserId(8));
+        assert_eq!(records.len(), 1);
+    }
 }
