@@ -4,7 +4,7 @@
 //! The whole batch is refused (and nothing applied) when it cannot be read,
 //! is too large, or the signed-in user is not the one who made it (nobody,
 //! or someone else on the same device), or the user already has
-//! `BATCHES_IN_FLIGHT_PER_USER` batches in flight (429): then every item
+//! as many batches in flight as `app::backend::Limits` allows (429): then every item
 //! stays queued. Otherwise each item gets its own status: 200 applied (now
 //! or earlier), or the 4xx saying why not.
 

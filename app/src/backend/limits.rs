@@ -25,7 +25,7 @@ const SIGN_UPS_PER_IP: (u32, Duration) = (30, Duration::from_secs(2));
 /// New conversations per user.
 const CONVERSATION_STARTS_PER_USER: (u32, Duration) = (20, Duration::from_secs(3));
 /// Mutation batches one user may have in flight at once.
-pub const BATCHES_IN_FLIGHT_PER_USER: usize = 2;
+const BATCHES_IN_FLIGHT_PER_USER: usize = 2;
 /// Password checks waiting for a turn, per hashing slot; more are refused.
 const PASSWORD_QUEUE_PER_SLOT: usize = 4;
 /// How long a password check waits for its turn before it is refused.

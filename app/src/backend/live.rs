@@ -10,7 +10,7 @@ use tokio_stream::wrappers::BroadcastStream;
 const LIVE_BUFFER: usize = 1024;
 
 /// Open streams one user may have; a new one closes their oldest.
-pub const STREAMS_PER_USER: usize = 8;
+const STREAMS_PER_USER: usize = 8;
 
 struct Delivery {
     recipients: Vec<UserId>,

@@ -11,8 +11,8 @@ pub use auth::{
     end_session, hash_password, prepare_password_checks, require_user, session, signed_in,
     signed_in_user, start_session, verify_password, SignedIn,
 };
-pub use limits::{Limits, BATCHES_IN_FLIGHT_PER_USER};
-pub use live::{LiveHub, STREAMS_PER_USER};
+pub use limits::Limits;
+pub use live::LiveHub;
 pub use state::AppState;
 
 use axum::http::StatusCode;

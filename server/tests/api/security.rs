@@ -396,20 +396,16 @@ async fn view_reports_need_a_session_and_are_bounded() {
         })
         .to_string()
     };
-    let post = |cookie: Option<String>, body: String| {
-        let mut request =
-            Request::post("/api/views").header(header::CONTENT_TYPE, "application/json");
-        if let Some(cookie) = cookie {
-            request = request.header(header::COOKIE, cookie);
-        }
-        app.send(request.body(Body::from(body)).unwrap())
-    };
-    let anonymous = post(None, report(1, "/")).await;
+    let anonymous = app.post_json("/api/views", None, report(1, "/")).await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
     let ada = app.sign_up("ada").await;
-    let fine = post(Some(ada.clone()), report(2, "/\nforged log line")).await;
+    let fine = app
+        .post_json("/api/views", Some(&ada), report(2, "/\nforged log line"))
+        .await;
     assert_eq!(fine.status, StatusCode::NO_CONTENT);
-    let too_many = post(Some(ada), report(201, "/")).await;
+    let too_many = app
+        .post_json("/api/views", Some(&ada), report(201, "/"))
+        .await;
     assert_eq!(too_many.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 

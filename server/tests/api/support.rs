@@ -131,7 +131,12 @@ impl TestApp {
 
     /// POSTs a JSON mutation batch, as the device outbox does.
     pub async fn mutate(&self, cookie: Option<&str>, body: String) -> Reply {
-        let mut request = Request::post("/api/mutations")
+        self.post_json("/api/mutations", cookie, body).await
+    }
+
+    /// POSTs a JSON body, as the device does for batches and view reports.
+    pub async fn post_json(&self, path: &str, cookie: Option<&str>, body: String) -> Reply {
+        let mut request = Request::post(path)
             .header(header::CONTENT_TYPE, "application/json")
             .header(header::CONTENT_LENGTH, body.len());
         if let Some(cookie) = cookie {
