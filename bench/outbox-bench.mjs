@@ -1,5 +1,5 @@
 // Benchmarks and soaks the device outbox in real Chromium against the
-// release server, through bench/faulty-proxy.mjs:
+// release server, through end2end/support/faulty-proxy.cjs:
 //   replay  1,000 messages queued offline through the composer, then the
 //           network comes back: wall time until the server acknowledged
 //           them all and until the device queue is empty, round trips
@@ -25,7 +25,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FaultyProxy, FAULTS, seededRandom } from "./faulty-proxy.mjs";
+import faultyProxy from "../end2end/support/faulty-proxy.cjs";
 import {
   atExit,
   builtSite,
@@ -38,6 +38,8 @@ import {
   stats,
   until,
 } from "./harness.mjs";
+
+const { FaultyProxy, FAULTS, seededRandom } = faultyProxy;
 
 const MESSAGES = Number(process.env.OUTBOX_BENCH_MESSAGES ?? 1000);
 const FAILURE_RATE = Number(process.env.OUTBOX_SOAK_FAILURE_RATE ?? 0.3);

@@ -1,8 +1,8 @@
-// Benchmarks the Rust service worker (/sw.js: wasm inlined as base64, wasm-
-// bindgen glue, JS bootstrap) against the same routes in plain JavaScript
-// (bench/plain-sw.js), and prints:
-//   1. the bytes of each worker script (raw and gzip -9; the Rust one split
-//      into its wasm and its JS);
+// Benchmarks the Rust service worker (/sw.js: manifest, wasm-bindgen glue
+// and JS bootstrap; its wasm a precached file of its own) against the same
+// routes in plain JavaScript (bench/plain-sw.js), and prints:
+//   1. the bytes of each worker (raw and gzip -9; the Rust one as its
+//      script and its wasm);
 //   2. cold start, Rust vs plain, interleaved: the workers stopped (CDP)
 //      before a) each navigation to "/" (time to its first byte; the
 //      navigation preload runs alongside the worker's start) and b) each
@@ -85,22 +85,14 @@ const gzip = (bytes) => gzipSync(bytes, { level: 9 }).length;
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
 const ms = (value) => (value === null || value === undefined ? "-" : value.toFixed(1));
 
-function workerSizes(source) {
-  const lines = source.split("\n");
-  const wasmLine = lines.find((line) => line.startsWith('self.__MOZI_WASM = "'));
-  if (!wasmLine) throw new SetupError("no `self.__MOZI_WASM = \"...\"` line in /sw.js");
-  const base64 = wasmLine.slice('self.__MOZI_WASM = "'.length, wasmLine.lastIndexOf('"'));
-  const wasm = Buffer.from(base64, "base64");
+function workerSizes(source, wasm) {
   if (wasm.subarray(0, 4).toString("latin1") !== "\0asm") {
-    throw new SetupError("the inlined base64 does not decode to a wasm module");
+    throw new SetupError("the worker's wasm file is not a wasm module");
   }
-  const js = Buffer.from(lines.filter((line) => line !== wasmLine).join("\n"));
-  const whole = Buffer.from(source);
+  const script = Buffer.from(source);
   return {
-    whole: [whole.length, gzip(whole)],
+    script: [script.length, gzip(script)],
     wasm: [wasm.length, gzip(wasm)],
-    base64: [Buffer.byteLength(wasmLine), gzip(Buffer.from(wasmLine))],
-    js: [js.length, gzip(js)],
   };
 }
 
@@ -138,7 +130,7 @@ async function workerKind(context) {
       .map((worker) =>
         worker
           .evaluate(() =>
-            self.__MOZI_PLAIN === true ? "plain" : typeof self.__MOZI_WASM === "string" ? "rust" : "?",
+            self.__MOZI_PLAIN === true ? "plain" : typeof self.__MOZI?.wasm === "string" ? "rust" : "?",
           )
           .catch(() => "gone"),
       ),
@@ -289,7 +281,8 @@ async function main() {
   if (!manifestLine.startsWith("self.__MOZI = {")) {
     throw new SetupError("the second line of /sw.js is not `self.__MOZI = {...};`");
   }
-  const manifestLength = JSON.parse(manifestLine.slice("self.__MOZI = ".length, -1)).precache.length;
+  const config = JSON.parse(manifestLine.slice("self.__MOZI = ".length, -1));
+  const manifestLength = config.precache.length;
   const plainSource = plainTemplate.replace(/^self\.__MOZI = null;.*$/m, manifestLine);
   if (plainSource === plainTemplate) throw new SetupError("no manifest placeholder in plain-sw.js");
   // Written after the Rust server started, into the plain copy only: both
@@ -299,10 +292,12 @@ async function main() {
   const plainServed = await (await fetch(`${plain.url}/plain-sw.js`)).text();
   if (plainServed !== plainSource) throw new SetupError("/plain-sw.js is not served as written");
 
-  const sizes = workerSizes(rustSource);
+  const wasmBytes = Buffer.from(await (await fetch(`${rust.url}${config.wasm}`)).arrayBuffer());
+  const sizes = workerSizes(rustSource, wasmBytes);
   const plainBytes = Buffer.from(plainSource);
   const plainManifestFree = Buffer.from(plainTemplate);
   const rustWire = await wireBytes(rust.url, "/sw.js");
+  const wasmWire = await wireBytes(rust.url, config.wasm);
   const plainWire = await wireBytes(plain.url, "/plain-sw.js");
 
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
@@ -377,14 +372,13 @@ async function main() {
   console.log(`server ${binary}`);
   console.log("");
   console.log(`1. Worker script bytes${" ".repeat(29)}raw    gzip -9`);
-  row("Rust /sw.js, whole", sizes.whole);
-  row("  wasm (base64-decoded)", sizes.wasm);
-  row("  wasm as inlined base64 line", sizes.base64);
-  row("  JS (manifest + glue + bootstrap)", sizes.js);
+  row("Rust /sw.js (manifest + glue + bootstrap)", sizes.script);
+  row("Rust worker wasm (precached file)", sizes.wasm);
   row("Plain worker, manifest inlined", [plainBytes.length, gzip(plainBytes)]);
   row("  without the manifest line", [plainManifestFree.length, gzip(plainManifestFree)]);
   console.log(
     `  as served: /sw.js ${kb(rustWire.bytes)} (${rustWire.encoding}), ` +
+      `worker wasm ${kb(wasmWire.bytes)} (${wasmWire.encoding}), ` +
       `plain-sw.js ${kb(plainWire.bytes)} (${plainWire.encoding}); manifest: ${manifestLength} files`,
   );
   console.log("");

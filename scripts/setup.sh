@@ -28,6 +28,7 @@ fi
 # `nodejs` bundles npm) conflicts with Debian's `npm`, and asking for both at
 # once would fail even when only Chromium is missing.
 # sqlite3: the outbox soak reads the order the server stored messages in.
+# wrk: the load generator of bench/ssr-bench.mjs.
 apt_updated=""
 install_deb() {
     local package="$1"
@@ -42,6 +43,7 @@ command -v node >/dev/null || install_deb nodejs
 command -v npm >/dev/null || install_deb npm
 [ -x /usr/bin/chromium ] || install_deb chromium
 command -v sqlite3 >/dev/null || install_deb sqlite3
+command -v wrk >/dev/null || install_deb wrk
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     say "Adding the wasm32-unknown-unknown target"

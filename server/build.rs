@@ -1,11 +1,13 @@
 //! Builds the service worker into the server.
 //!
-//! Compiles the `service-worker` crate to wasm (its own target directory,
-//! size profile), runs wasm-bindgen for a classic worker (`no-modules`),
-//! shrinks the result with wasm-opt when a working one is on PATH, and
-//! leaves the glue and wasm in OUT_DIR for the server to embed. Running it
-//! here makes every build of the server (`cargo leptos build`, `watch`,
-//! `cargo test`) carry a worker that matches its sources.
+//! Compiles the `service-worker` crate to wasm (its own target directory),
+//! runs wasm-bindgen for a classic worker (`no-modules`), and leaves the
+//! glue and wasm in OUT_DIR for the server to embed. Running it here makes
+//! every build of the server (`cargo leptos build`, `watch`, `cargo test`)
+//! carry a worker that matches its sources. A release server gets the
+//! size-profile wasm, shrunk by wasm-opt when a working one is on PATH; a
+//! debug one (`cargo leptos watch`, tests) gets a quick unoptimised build, so
+//! an edit to the worker reaches the open page in seconds.
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -46,10 +48,20 @@ fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace.join("target"));
     let worker_target = target_root.join("service-worker");
-    build_wasm(workspace, &worker_target);
+    let release = env::var("PROFILE").is_ok_and(|profile| profile == "release");
+    let (profile, profile_dir) = if release {
+        ("wasm-release", "wasm-release")
+    } else {
+        ("dev", "debug")
+    };
+    build_wasm(workspace, &worker_target, profile);
 
-    let wasm = worker_target.join("wasm32-unknown-unknown/wasm-release/service_worker.wasm");
-    let pkg = worker_target.join("pkg");
+    let wasm = worker_target.join(format!(
+        "wasm32-unknown-unknown/{profile_dir}/service_worker.wasm"
+    ));
+    // One folder per profile: a debug build never overwrites the release
+    // worker that `bench/` and the size budgets measure.
+    let pkg = worker_target.join(format!("pkg-{profile_dir}"));
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(&wasm)
         .no_modules(true)
@@ -58,8 +70,9 @@ fn main() {
         .out_name("mozi_sw")
         .generate(&pkg)
         .expect("wasm-bindgen runs on the service worker");
-    let optimised = pkg.join("mozi_sw_bg.wasm");
-    optimise(&optimised);
+    if release {
+        optimise(&pkg.join("mozi_sw_bg.wasm"));
+    }
 
     let out_dir = PathBuf::from(env::var("OUT_DIR").expect("set by cargo"));
     for file in ["mozi_sw.js", "mozi_sw_bg.wasm"] {
@@ -67,7 +80,7 @@ fn main() {
     }
 }
 
-fn build_wasm(workspace: &Path, target_dir: &Path) {
+fn build_wasm(workspace: &Path, target_dir: &Path, profile: &str) {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(workspace)
@@ -79,7 +92,7 @@ fn build_wasm(workspace: &Path, target_dir: &Path) {
             "--target",
             "wasm32-unknown-unknown",
             "--profile",
-            "wasm-release",
+            profile,
             "--target-dir",
         ])
         .arg(target_dir)

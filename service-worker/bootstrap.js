@@ -6,29 +6,28 @@
 // instantiation has finished. A failed instantiation is forgotten so the
 // next event tries again instead of leaving this worker broken.
 //
-// The server prepends `self.__MOZI` (version, precache manifest), the
-// wasm-bindgen glue and `self.__MOZI_WASM` (the wasm, base64): the worker
-// starts without the network, and its script changes whenever the wasm or
-// any precached file does.
+// The server prepends `self.__MOZI` (version, precache manifest, and the
+// URL of the wasm, named by its content hash) and the wasm-bindgen glue. The
+// wasm is a precached file: taken from Cache Storage, the worker starts
+// without the network; only the first install (or an upgrade to a new wasm)
+// downloads it, through the HTTP cache, which the precache then reuses.
 "use strict";
 
 let instantiation = null;
 let started = null;
 
-function decodeBase64(text) {
-  // Native decoding where the browser has it: a per-byte callback costs
-  // milliseconds of every cold start.
-  if (Uint8Array.fromBase64) return Uint8Array.fromBase64(text);
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
-  return bytes;
+async function wasmResponse(url) {
+  const cached = await caches.match(url);
+  if (cached) return cached;
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  return response;
 }
 
 function rust() {
   if (!instantiation) {
-    const bytes = decodeBase64(self.__MOZI_WASM);
-    instantiation = wasm_bindgen({ module_or_path: bytes })
+    instantiation = wasmResponse(self.__MOZI.wasm)
+      .then((response) => wasm_bindgen({ module_or_path: response }))
       .then(() => {
         wasm_bindgen.start(self.__MOZI);
         started = wasm_bindgen;
@@ -65,10 +64,6 @@ self.addEventListener("fetch", (event) => {
 
 self.addEventListener("message", (event) => {
   event.waitUntil(rust().then((worker) => worker.on_message(event)));
-});
-
-self.addEventListener("push", (event) => {
-  event.waitUntil(rust().then((worker) => worker.on_push(event)));
 });
 
 self.addEventListener("sync", (event) => {

@@ -62,11 +62,11 @@ pub fn clear_worker_caches() {
 #[cfg(feature = "hydrate")]
 mod browser {
     use super::WorkerStatus;
-    use js_sys::{Object, Reflect};
     use leptos::prelude::*;
+    use mozi_core::{PageToWorker, WorkerToPage};
     use std::cell::Cell;
     use wasm_bindgen::closure::Closure;
-    use wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
     use web_sys::{MessageEvent, ServiceWorker, ServiceWorkerRegistration, ServiceWorkerState};
 
@@ -78,17 +78,6 @@ mod browser {
     thread_local! {
         /// Set once the page starts reloading into a new version.
         static RELOADING: Cell<bool> = const { Cell::new(false) };
-    }
-
-    fn field(object: &JsValue, name: &str) -> Option<JsValue> {
-        Reflect::get(object, &JsValue::from_str(name)).ok()
-    }
-
-    fn message(kind: &str) -> JsValue {
-        let object = Object::new();
-        // Setting a property on a fresh plain object cannot fail.
-        let _ = Reflect::set(&object, &"type".into(), &kind.into());
-        object.into()
     }
 
     /// Keeps a closure for the page's lifetime, as its listener must.
@@ -116,26 +105,14 @@ mod browser {
         }
         let container = window().navigator().service_worker();
         let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
-            let data = event.data();
-            match field(&data, "type")
-                .and_then(|kind| kind.as_string())
-                .as_deref()
-            {
-                Some("CONNECTIVITY") => {
-                    let online = field(&data, "online")
-                        .and_then(|v| v.as_bool())
-                        .unwrap_or(true);
-                    let saved_at = field(&data, "savedAt").and_then(|at| at.as_f64());
+            match WorkerToPage::from_js(&event.data()) {
+                Some(WorkerToPage::Connectivity { online, saved_at }) => {
                     status
                         .offline_since
                         .set(if online { None } else { saved_at });
                 }
-                Some("VERSION") => {
-                    status
-                        .version
-                        .set(field(&data, "version").and_then(|v| v.as_string()));
-                }
-                _ => {}
+                Some(WorkerToPage::Version { version }) => status.version.set(Some(version)),
+                None => {}
             }
         });
         container.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -167,7 +144,7 @@ mod browser {
 
     fn ask_version(controller: Option<ServiceWorker>) {
         if let Some(controller) = controller {
-            let _ = controller.post_message(&message("GET_VERSION"));
+            let _ = controller.post_message(&PageToWorker::GetVersion.to_js());
         }
     }
 
@@ -241,7 +218,7 @@ mod browser {
             };
             // Fails only for a message that cannot be cloned; this one is
             // a plain object.
-            let _ = worker.post_message(&message("CLEAR_USER_DATA"));
+            let _ = worker.post_message(&PageToWorker::ClearUserData.to_js());
         });
     }
 
@@ -258,7 +235,7 @@ mod browser {
             // The newest waiting worker, even if another update arrived
             // while the prompt was shown.
             if let Some(waiting) = registration.waiting() {
-                let _ = waiting.post_message(&message("SKIP_WAITING"));
+                let _ = waiting.post_message(&PageToWorker::SkipWaiting.to_js());
             }
         });
     }

@@ -12,6 +12,7 @@ mod page;
 mod time;
 mod validate;
 mod views;
+mod worker_messages;
 
 pub use error::AppError;
 pub use html::{content_security_policy, escape_html};
@@ -24,3 +25,4 @@ pub use page::PageCursor;
 pub use time::{format_clock, format_date, UnixMillis};
 pub use validate::{DisplayName, MessageBody, Password, Username, UsernameList};
 pub use views::*;
+pub use worker_messages::{PageToWorker, WorkerToPage};

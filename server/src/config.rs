@@ -14,6 +14,10 @@ pub struct Config {
     /// and responses carry HSTS. `MOZI_INSECURE_HTTP=1` turns this off for
     /// plain-HTTP local development (`scripts/run` sets it).
     pub secure_transport: bool,
+    /// Files under the site root change while the server runs (`cargo
+    /// leptos watch`): read them per request, compress none, and let each
+    /// new service worker take over at once. Debug builds only.
+    pub watch_site: bool,
 }
 
 impl Config {
@@ -36,6 +40,7 @@ impl Config {
             leptos_options,
             database_url,
             secure_transport,
+            watch_site: cfg!(debug_assertions),
         })
     }
 }

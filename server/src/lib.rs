@@ -9,21 +9,20 @@ mod mutations;
 mod security;
 mod service_worker;
 mod sign_in_gate;
+mod site;
 mod speaker_photos;
+mod static_files;
 mod views;
 
 use app::backend::{AppState, Limits, LiveHub};
 use app::{shell, App};
-use axum::http::HeaderMap;
-use axum::response::IntoResponse;
 use axum::Router;
-use leptos::prelude::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use mozi_core::AppError;
 use mozi_db::Db;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
@@ -61,10 +60,19 @@ pub enum StartError {
     Io(#[from] std::io::Error),
 }
 
-pub fn init_tracing() {
+/// Logs go to stdout through a background thread: a request never waits
+/// for a slow terminal or pipe. Under a flood the queue drops lines rather
+/// than stalling requests, and says how many. Keep the guard for the
+/// program's life; dropping it flushes what is queued.
+pub fn init_tracing() -> tracing_appender::non_blocking::WorkerGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,tower_http=info".into());
-    tracing_subscriber::fmt().with_env_filter(filter).init();
+    let (writer, guard) = tracing_appender::non_blocking(std::io::stdout());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .init();
+    guard
 }
 
 /// Builds the whole application: opens the database and session store and
@@ -95,14 +103,14 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
     let transport = security::Transport {
         secure: config.secure_transport,
     };
-    let worker = WorkerSource::new(&config.leptos_options)?;
+    let site = site::Site::open(
+        PathBuf::from(config.leptos_options.site_root.as_ref()),
+        config.watch_site,
+    )
+    .await?;
     let routes = generate_route_list(App);
     let router = Router::new()
         .route("/api/events", axum::routing::get(events::stream))
-        .route(
-            "/sw.js",
-            axum::routing::get(move |headers: HeaderMap| worker.clone().serve(headers)),
-        )
         .route("/api/views", axum::routing::post(views::report))
         .route(
             "/api/csp-reports",
@@ -124,7 +132,8 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
             axum::routing::post(mutations::apply_batch)
                 .layer(RequestBodyLimitLayer::new(mutations::MAX_BATCH_BYTES)),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // The site's files and /sw.js, else the app's not-found page.
+        .fallback(move |state, request| site.clone().serve(state, request))
         .with_state(state)
         .layer(axum::middleware::from_fn(
             error_status::status_from_app_error,
@@ -137,7 +146,18 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
             transport,
             security::security_headers,
         ))
-        .layer(CompressionLayer::new())
+        // Dynamic answers only: static files come compressed at the best
+        // levels already (`static_files`), and are told apart by their ETag.
+        .layer(
+            CompressionLayer::new().compress_when(DefaultPredicate::new().and(
+                |_: axum::http::StatusCode,
+                 _: axum::http::Version,
+                 headers: &axum::http::HeaderMap,
+                 _: &axum::http::Extensions| {
+                    !headers.contains_key(axum::http::header::ETAG)
+                },
+            )),
+        )
         // One INFO line per request with its path and status: the request
         // log operators (and the update tests) read.
         .layer(
@@ -146,46 +166,6 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         );
     Ok(router)
-}
-
-/// Where `/sw.js` comes from: assembled once in release builds; in debug
-/// builds (`cargo leptos watch`) on every request, since files change under
-/// a running server and a rebuilt worker must replace the old one.
-#[derive(Clone)]
-enum WorkerSource {
-    Fixed(Arc<service_worker::WorkerScript>),
-    PerRequest(Arc<PathBuf>),
-}
-
-impl WorkerSource {
-    fn new(options: &LeptosOptions) -> Result<Self, StartError> {
-        let site_root = PathBuf::from(options.site_root.as_ref());
-        if !site_root.is_dir() {
-            return Err(StartError::Config(format!(
-                "the site folder {} is missing: build the app first (cargo leptos build)",
-                site_root.display()
-            )));
-        }
-        if cfg!(debug_assertions) {
-            return Ok(Self::PerRequest(Arc::new(site_root)));
-        }
-        let script = service_worker::assemble(&site_root, false)?;
-        tracing::info!(version = script.version, "service worker assembled");
-        Ok(Self::Fixed(Arc::new(script)))
-    }
-
-    async fn serve(self, request: HeaderMap) -> axum::response::Response {
-        match self {
-            Self::Fixed(script) => service_worker::response(&script, &request),
-            Self::PerRequest(site_root) => match service_worker::assemble(&site_root, true) {
-                Ok(script) => service_worker::response(&script, &request),
-                Err(error) => {
-                    tracing::error!(%error, "could not assemble the service worker");
-                    AppError::Internal.into_response()
-                }
-            },
-        }
-    }
 }
 
 async fn delete_expired_sessions(store: SqliteStore) {

@@ -2,7 +2,8 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    server::init_tracing();
+    // Kept to the end: dropping it flushes the log lines still queued.
+    let _log = server::init_tracing();
     match server::run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -150,17 +150,24 @@ const MAX_PAGE_BYTES: usize = 8 * 1024 * 1024;
 /// first script and sends it under the policy naming that nonce.
 async fn with_content_security_policy(response: Response) -> Response {
     let (mut parts, body) = response.into_parts();
-    let Ok(page) = axum::body::to_bytes(body, MAX_PAGE_BYTES).await else {
-        tracing::error!("a page could not be read to find its script nonce");
-        return AppError::Internal.into_response();
+    // A static page (the offline page) comes compressed, and has no script.
+    let (body, nonce) = if parts.headers.contains_key(header::CONTENT_ENCODING) {
+        (body, None)
+    } else {
+        let Ok(page) = axum::body::to_bytes(body, MAX_PAGE_BYTES).await else {
+            tracing::error!("a page could not be read to find its script nonce");
+            return AppError::Internal.into_response();
+        };
+        let nonce = script_nonce(&page).map(str::to_owned);
+        (axum::body::Body::from(page), nonce)
     };
-    let policy = mozi_core::content_security_policy(script_nonce(&page));
+    let policy = mozi_core::content_security_policy(nonce.as_deref());
     if let Ok(policy) = HeaderValue::from_str(&policy) {
         parts
             .headers
             .insert(header::CONTENT_SECURITY_POLICY, policy);
     }
-    Response::from_parts(parts, axum::body::Body::from(page))
+    Response::from_parts(parts, body)
 }
 
 /// The nonce of the page's first `<script>`. Only markup can open a tag

@@ -2,7 +2,7 @@
 //!
 //! `bootstrap.js` adds every listener at the script's first evaluation (as
 //! browsers require) and hands each event to the functions exported here
-//! once the wasm, inlined into the worker script, is instantiated.
+//! once the wasm (a precached file named by its hash) is instantiated.
 //!
 //! Modules by concern, as Workbox splits its packages: `precache`,
 //! `routing`, `strategies`, `expiration`, `navigation_preload`, `messages`,
@@ -27,13 +27,11 @@ mod store;
 mod strategies;
 mod url;
 
-use messages::FromPage;
+use mozi_core::{PageToWorker, WorkerToPage};
 use scope::{resolve, scope};
 use state::WorkerState;
 use wasm_bindgen::prelude::*;
-use web_sys::{
-    Client, ExtendableMessageEvent, FetchEvent, NotificationOptions, PushEvent, Request, Response,
-};
+use web_sys::{Client, ExtendableMessageEvent, FetchEvent, Request, Response};
 
 /// Called once per worker instance with the generated configuration.
 #[wasm_bindgen]
@@ -100,21 +98,20 @@ pub async fn respond(event: FetchEvent) -> Result<Response, JsValue> {
 #[wasm_bindgen]
 pub async fn on_message(event: ExtendableMessageEvent) -> Result<(), JsValue> {
     let state = WorkerState::get()?;
-    match FromPage::parse(&event.data()) {
-        Some(FromPage::SkipWaiting) => {
+    match PageToWorker::from_js(&event.data()) {
+        Some(PageToWorker::SkipWaiting) => {
             resolve(scope().skip_waiting()?, error::code::NOT_STARTED).await?;
         }
-        Some(FromPage::ClearUserData) => respond::clear_user_data().await,
-        Some(FromPage::GetVersion) => {
+        Some(PageToWorker::ClearUserData) => respond::clear_user_data().await,
+        Some(PageToWorker::GetVersion) => {
             if let Some(client) = event
                 .source()
                 .and_then(|source| source.dyn_into::<Client>().ok())
             {
-                let reply = messages::object(&[
-                    ("type", "VERSION".into()),
-                    ("version", state.version.as_str().into()),
-                ]);
-                client.post_message(&reply)?;
+                let reply = WorkerToPage::Version {
+                    version: state.version,
+                };
+                client.post_message(&reply.to_js())?;
             }
         }
         None => {}
@@ -122,30 +119,12 @@ pub async fn on_message(event: ExtendableMessageEvent) -> Result<(), JsValue> {
     Ok(())
 }
 
-/// A push shows its text as a notification.
-#[wasm_bindgen]
-pub async fn on_push(event: PushEvent) -> Result<(), JsValue> {
-    let body = event
-        .data()
-        .map(|data| data.text())
-        .unwrap_or_else(|| "There is news in MOZI.".to_owned());
-    let options = NotificationOptions::new();
-    options.set_body(&body);
-    options.set_icon("/icons/icon-192.png");
-    let shown = scope()
-        .registration()
-        .show_notification_with_options("MOZI", &options)?;
-    resolve(shown, error::code::NOT_STARTED).await?;
-    Ok(())
-}
-
-/// Background Sync: the outbox's tag replays the queue;
-/// `mozi-refresh-data` refreshes the saved reads.
+/// Background Sync: the outbox's tag (the only one pages register)
+/// replays the queue.
 #[wasm_bindgen]
 pub async fn on_sync(tag: String, last_chance: bool) -> Result<(), JsValue> {
-    match tag.as_str() {
-        mozi_outbox_browser::sync::TAG => outbox::on_sync(last_chance).await,
-        "mozi-refresh-data" => respond::refresh_saved_data().await.map_err(JsValue::from),
-        _ => Ok(()),
+    if tag == mozi_outbox_browser::sync::TAG {
+        outbox::on_sync(last_chance).await?;
     }
+    Ok(())
 }

@@ -1,45 +1,16 @@
-//! Messages between the worker and its pages.
-//!
-//! From pages: `{type: "SKIP_WAITING"}`, `{type: "CLEAR_USER_DATA"}`,
-//! `{type: "GET_VERSION"}` (answered with `{type: "VERSION", version}`).
-//! To pages: `{type: "CONNECTIVITY", online, savedAt}` whenever the worker
-//! starts or stops answering from its caches because the network failed.
+//! Telling pages what the worker sees. The messages themselves, both ways,
+//! are defined once in `mozi_core::{PageToWorker, WorkerToPage}`.
 
 use crate::error::{code, SwError};
 use crate::scope::{resolve, scope};
-use js_sys::{Array, Object, Reflect};
+use js_sys::Array;
+use mozi_core::WorkerToPage;
 use std::cell::Cell;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use web_sys::{Client, ClientQueryOptions, ClientType};
 
-pub enum FromPage {
-    SkipWaiting,
-    ClearUserData,
-    GetVersion,
-}
-
-impl FromPage {
-    pub fn parse(data: &JsValue) -> Option<Self> {
-        let kind = Reflect::get(data, &"type".into()).ok()?.as_string()?;
-        match kind.as_str() {
-            "SKIP_WAITING" => Some(Self::SkipWaiting),
-            "CLEAR_USER_DATA" => Some(Self::ClearUserData),
-            "GET_VERSION" => Some(Self::GetVersion),
-            _ => None,
-        }
-    }
-}
-
-pub fn object(fields: &[(&str, JsValue)]) -> JsValue {
-    let object = Object::new();
-    for (name, value) in fields {
-        // Setting a property on a fresh plain object cannot fail.
-        let _ = Reflect::set(&object, &(*name).into(), value);
-    }
-    object.into()
-}
-
-pub async fn broadcast(message: &JsValue) -> Result<(), SwError> {
+pub async fn broadcast(message: &WorkerToPage) -> Result<(), SwError> {
+    let message = message.to_js();
     let options = ClientQueryOptions::new();
     options.set_include_uncontrolled(true);
     options.set_type(ClientType::Window);
@@ -51,7 +22,7 @@ pub async fn broadcast(message: &JsValue) -> Result<(), SwError> {
     for client in Array::from(&clients).iter() {
         if let Ok(client) = client.dyn_into::<Client>() {
             // A client that went away meanwhile simply misses the message.
-            let _ = client.post_message(message);
+            let _ = client.post_message(&message);
         }
     }
     Ok(())
@@ -65,11 +36,10 @@ thread_local! {
 /// Tells pages the network answered, if they were last told otherwise.
 pub async fn report_online() {
     if LAST_TOLD_ONLINE.with(|told| told.replace(Some(true))) != Some(true) {
-        let message = object(&[
-            ("type", "CONNECTIVITY".into()),
-            ("online", true.into()),
-            ("savedAt", JsValue::NULL),
-        ]);
+        let message = WorkerToPage::Connectivity {
+            online: true,
+            saved_at: None,
+        };
         let _ = broadcast(&message).await;
     }
 }
@@ -77,10 +47,9 @@ pub async fn report_online() {
 /// Tells pages that something was answered from a copy saved at `saved_at`.
 pub async fn report_offline(saved_at: f64) {
     LAST_TOLD_ONLINE.with(|told| told.set(Some(false)));
-    let message = object(&[
-        ("type", "CONNECTIVITY".into()),
-        ("online", false.into()),
-        ("savedAt", saved_at.into()),
-    ]);
+    let message = WorkerToPage::Connectivity {
+        online: false,
+        saved_at: Some(saved_at),
+    };
     let _ = broadcast(&message).await;
 }

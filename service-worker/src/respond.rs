@@ -262,16 +262,3 @@ async fn expire_images() -> Result<(), SwError> {
     }
     Ok(())
 }
-
-/// Re-fetches every saved read so it is fresh for the next offline moment.
-pub async fn refresh_saved_data() -> Result<(), SwError> {
-    for url in keys(crate::caches::DATA).await? {
-        let request =
-            Request::new_with_str(&url).map_err(SwError::from_js(code::NETWORK_FAILED))?;
-        let response = fetch(&request).await?;
-        if crate::store::is_cacheable(&response) {
-            crate::store::put_stamped(crate::caches::DATA, &url, response).await?;
-        }
-    }
-    Ok(())
-}

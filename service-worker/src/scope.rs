@@ -56,8 +56,12 @@ pub async fn fetch(request: &Request) -> Result<Response, SwError> {
 
 /// Fetches `url` past the HTTP cache, as precaching must.
 pub async fn fetch_fresh(url: &str) -> Result<Response, SwError> {
+    fetch_with_cache(url, RequestCache::Reload).await
+}
+
+pub async fn fetch_with_cache(url: &str, cache: RequestCache) -> Result<Response, SwError> {
     let init = RequestInit::new();
-    init.set_cache(RequestCache::Reload);
+    init.set_cache(cache);
     let response = resolve(
         scope().fetch_with_str_and_init(url, &init),
         code::NETWORK_FAILED,

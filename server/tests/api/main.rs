@@ -6,5 +6,6 @@ mod live;
 mod outbox;
 mod privacy;
 mod security;
+mod static_files;
 mod support;
 mod validation;

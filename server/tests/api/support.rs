@@ -22,6 +22,11 @@ static ONE_AT_A_TIME: LazyLock<Arc<Mutex<()>>> = LazyLock::new(|| Arc::new(Mutex
 /// stalling the run.
 const ANSWER_WITHIN: Duration = Duration::from_secs(30);
 
+/// The test site's one stylesheet, long enough to be worth compressing.
+pub const STYLESHEET: &str = "body { margin: 0 }\n.card { padding: 1rem }\n\
+    .card h2 { margin: 0 0 .5rem }\n.card p { color: #333 }\n\
+    .card .meta { font-size: .875rem }\n";
+
 pub struct TestApp {
     pub router: Router,
     _dir: tempfile::TempDir,
@@ -32,6 +37,7 @@ pub struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub text: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -66,7 +72,7 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temporary directory");
         let site = dir.path().join("site");
         std::fs::create_dir_all(site.join("pkg")).expect("site folder");
-        std::fs::write(site.join("pkg/mozi.css"), "body{}").expect("a shell file");
+        std::fs::write(site.join("pkg/mozi.css"), STYLESHEET).expect("a shell file");
         let config = Config {
             leptos_options: LeptosOptions::builder()
                 .output_name("mozi")
@@ -74,6 +80,7 @@ impl TestApp {
                 .build(),
             database_url: format!("sqlite://{}", dir.path().join("test.db").display()),
             secure_transport: true,
+            watch_site: false,
         };
         let router = server::build(&config).await.expect("app builds");
         Self {
@@ -104,6 +111,7 @@ impl TestApp {
                 status,
                 headers,
                 text: String::from_utf8_lossy(&bytes).into_owned(),
+                bytes: bytes.to_vec(),
             }
         };
         tokio::time::timeout(ANSWER_WITHIN, answer)
@@ -150,6 +158,16 @@ impl TestApp {
         let mut request = Request::get(path);
         if let Some(cookie) = cookie {
             request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::empty()).expect("request builds"))
+            .await
+    }
+
+    /// A GET with the given request headers, as a browser sends them.
+    pub async fn get_with(&self, path: &str, headers: &[(header::HeaderName, &str)]) -> Reply {
+        let mut request = Request::get(path);
+        for (name, value) in headers {
+            request = request.header(name, *value);
         }
         self.send(request.body(Body::empty()).expect("request builds"))
             .await

@@ -13,11 +13,11 @@ pub use plan::Entry;
 
 use crate::caches::{precache_name, HASH_HEADER, PRECACHE_PREFIX};
 use crate::error::{code, SwError};
-use crate::scope::{cache_names, delete_cache, fetch_fresh, open_cache, resolve, sha256_hex};
+use crate::scope::{cache_names, delete_cache, fetch_with_cache, open_cache, resolve, sha256_hex};
 use crate::store::{keys, lookup};
 use js_sys::Uint8Array;
 use plan::{plan, stale_caches, Source, Stored};
-use web_sys::Response;
+use web_sys::{RequestCache, Response};
 
 /// What a finished install did, for logs and tests.
 pub struct InstallReport {
@@ -71,7 +71,12 @@ async fn fill(current: &str, manifest: &[Entry]) -> Result<InstallReport, SwErro
 /// Downloads an entry and checks it: an error status or a body that does
 /// not match the manifest's hash fails the install.
 async fn download_checked(entry: &Entry) -> Result<Response, SwError> {
-    let response = fetch_fresh(&entry.url).await?;
+    let cache = if entry.is_content_addressed() {
+        RequestCache::Default
+    } else {
+        RequestCache::Reload
+    };
+    let response = fetch_with_cache(&entry.url, cache).await?;
     if !response.ok() {
         return Err(SwError::new(
             code::PRECACHE_BAD_STATUS,

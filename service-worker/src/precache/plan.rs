@@ -7,6 +7,17 @@ pub struct Entry {
     pub hash: String,
 }
 
+impl Entry {
+    /// A URL naming the file's hash never serves other bytes, so a copy in
+    /// the HTTP cache (the one the bootstrap just fetched the worker's wasm
+    /// into) is as good as a download; any other file is downloaded past it.
+    pub fn is_content_addressed(&self) -> bool {
+        self.hash
+            .get(..16)
+            .is_some_and(|prefix| self.url.contains(prefix))
+    }
+}
+
 /// A response already in some precache cache.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stored {
@@ -85,6 +96,14 @@ mod tests {
             }
         );
         assert_eq!(plan[2].1, Source::Download);
+    }
+
+    #[test]
+    fn only_a_url_naming_its_hash_is_content_addressed() {
+        let hash = "0123456789abcdef0123";
+        assert!(entry("/pkg/mozi-sw.0123456789abcdef.wasm", hash).is_content_addressed());
+        assert!(!entry("/pkg/mozi.wasm", hash).is_content_addressed());
+        assert!(!entry("/pkg/mozi-sw.0123.wasm", "0123").is_content_addressed());
     }
 
     #[test]

@@ -10,15 +10,22 @@
 //   "kill"        the server process is killed (SIGKILL) a few milliseconds
 //                 into the batch and started again; batches sent while it
 //                 is down find no server.
+// It also notes the bytes of every other answer as sent (`downloads`), and
+// can rewrite the answer to a GET of a given path (`rewrites`): a file that
+// no longer matches its hash, or another version's worker script.
 
-import { createServer, request } from "node:http";
-import { sleep } from "./harness.mjs";
+// CommonJS, as server-process.cjs: the TypeScript tests (update.spec.ts)
+// and the ES-module benchmarks (bench/outbox-bench.mjs) both load it.
 
-export const FAULTS = ["503", "drop before", "drop after", "kill"];
+const { createServer, request } = require("node:http");
+
+const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+
+const FAULTS = ["503", "drop before", "drop after", "kill"];
 const BATCH_PATH = "/api/mutations";
 
 /** A seeded generator of numbers in [0, 1) (mulberry32), so a run can be repeated. */
-export function seededRandom(seed) {
+function seededRandom(seed) {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -29,7 +36,7 @@ export function seededRandom(seed) {
   };
 }
 
-export class FaultyProxy {
+class FaultyProxy {
   /** Share of batches that fail, 0 to 1. */
   failureRate = 0;
   /** Batches the browser sent. */
@@ -43,6 +50,10 @@ export class FaultyProxy {
   /** Server restarts done for "kill". */
   restarts = 0;
   restarting = null;
+  /** Every answer passed through but batches: `{ path, bytes }`, bytes as sent. */
+  downloads = [];
+  /** Path → function from the answer's (uncompressed) body to the body sent instead. */
+  rewrites = new Map();
 
   constructor(server, random) {
     this.server = server;
@@ -64,7 +75,12 @@ export class FaultyProxy {
   }
 
   handle(incoming, outgoing) {
-    if (incoming.method !== "POST" || new URL(incoming.url, this.url).pathname !== BATCH_PATH) {
+    const path = new URL(incoming.url, this.url).pathname;
+    if (incoming.method === "GET" && this.rewrites.has(path)) {
+      this.forwardRewritten(incoming, outgoing, this.rewrites.get(path));
+      return;
+    }
+    if (incoming.method !== "POST" || path !== BATCH_PATH) {
       this.forward(incoming, outgoing);
       return;
     }
@@ -115,6 +131,9 @@ export class FaultyProxy {
       },
       (answer) => {
         if (body === undefined) {
+          const download = { path: new URL(incoming.url, this.url).pathname, bytes: 0 };
+          answer.on("data", (chunk) => (download.bytes += chunk.length));
+          answer.on("end", () => this.downloads.push(download));
           outgoing.writeHead(answer.statusCode, answer.headers);
           answer.pipe(outgoing);
           return;
@@ -145,6 +164,33 @@ export class FaultyProxy {
     });
     if (body === undefined) incoming.pipe(upstream);
     else upstream.end(body);
+  }
+
+  /**
+   * Fetches the answer whole and uncompressed, with no validators (a
+   * rewritten answer must not be revalidated as the original), and sends
+   * `rewrite(body)` in its place.
+   */
+  forwardRewritten(incoming, outgoing, rewrite) {
+    const headers = { ...incoming.headers, "accept-encoding": "identity" };
+    delete headers["if-none-match"];
+    const upstream = request(
+      { host: "127.0.0.1", port: this.server.port, method: "GET", path: incoming.url, headers },
+      (answer) => {
+        const chunks = [];
+        answer.on("data", (chunk) => chunks.push(chunk));
+        answer.on("end", () => {
+          const body = rewrite(Buffer.concat(chunks));
+          const sent = { ...answer.headers, "content-length": String(body.length) };
+          delete sent.etag;
+          outgoing.writeHead(answer.statusCode, sent);
+          outgoing.end(body);
+        });
+        answer.on("error", () => incoming.socket.destroy());
+      },
+    );
+    upstream.on("error", () => incoming.socket.destroy());
+    upstream.end();
   }
 
   /** Kills the server and starts it again; one restart at a time. */
@@ -178,3 +224,5 @@ function acknowledgedCount(reply) {
     return 0;
   }
 }
+
+module.exports = { FAULTS, FaultyProxy, seededRandom };

@@ -1,0 +1,100 @@
+//! The site's files and `/sw.js`, served by the router's fallback.
+
+use crate::service_worker::{assemble, script_file, worker_wasm};
+use crate::static_files::{
+    content_type, read_site, Asset, Assets, Caching, CompressionCache, SiteFile,
+};
+use crate::StartError;
+use app::backend::AppState;
+use app::shell;
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::response::{IntoResponse, Response};
+use mozi_core::AppError;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub enum Site {
+    /// A release: every file read, compressed and fingerprinted once, at
+    /// start-up.
+    Fixed(Arc<Assets>),
+    /// `cargo leptos watch`: files change under the running server, so they
+    /// are read per request, and each new worker takes over at once.
+    Watched(Arc<PathBuf>),
+}
+
+impl Site {
+    pub async fn open(site_root: PathBuf, watched: bool) -> Result<Self, StartError> {
+        if !site_root.is_dir() {
+            return Err(StartError::Config(format!(
+                "the site folder {} is missing: build the app first (cargo leptos build)",
+                site_root.display()
+            )));
+        }
+        if watched {
+            return Ok(Self::Watched(Arc::new(site_root)));
+        }
+        let assets = tokio::task::spawn_blocking(move || {
+            let site = read_site(&site_root)?;
+            let wasm = worker_wasm();
+            let script = assemble(&site, &wasm, false);
+            tracing::info!(version = script.version, "service worker assembled");
+            let files: Vec<_> = site
+                .into_iter()
+                .map(|file| (file, Caching::Revalidate))
+                .chain([
+                    (wasm, Caching::Immutable),
+                    (script_file(&script), Caching::Revalidate),
+                ])
+                .collect();
+            Ok::<_, std::io::Error>(Assets::compress_all(
+                &files,
+                &CompressionCache::beside(&site_root),
+            ))
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        Ok(Self::Fixed(Arc::new(assets)))
+    }
+
+    /// A site file, or the app's own answer (its not-found page) for any
+    /// other path.
+    pub async fn serve(self, State(state): State<AppState>, request: Request) -> Response {
+        let readable = matches!(*request.method(), Method::GET | Method::HEAD);
+        let path = request.uri().path().to_owned();
+        match self {
+            Self::Fixed(assets) => {
+                if let Some(asset) = assets.get(&path).filter(|_| readable) {
+                    return asset.respond(request.headers());
+                }
+            }
+            Self::Watched(site_root) if readable => {
+                let wasm = worker_wasm();
+                if path == wasm.url {
+                    return watched_file(&wasm, Caching::Immutable, &request);
+                }
+                if path == "/sw.js" {
+                    let site = tokio::task::spawn_blocking(move || read_site(&site_root)).await;
+                    return match site.map_err(std::io::Error::other).and_then(|read| read) {
+                        Ok(site) => {
+                            let script = assemble(&site, &wasm, true);
+                            watched_file(&script_file(&script), Caching::Revalidate, &request)
+                        }
+                        Err(error) => {
+                            tracing::error!(%error, "could not read the site for the service worker");
+                            AppError::Internal.into_response()
+                        }
+                    };
+                }
+            }
+            Self::Watched(_) => {}
+        }
+        let uri = request.uri().clone();
+        leptos_axum::file_and_error_handler::<AppState, _>(shell)(uri, State(state), request).await
+    }
+}
+
+fn watched_file(file: &SiteFile, caching: Caching, request: &Request) -> Response {
+    Asset::uncompressed(file, &content_type(&file.url), caching).respond(request.headers())
+}
