@@ -26,10 +26,11 @@
 //
 // The server runs with MOZI_INSECURE_HTTP=1 (plain HTTP on 127.0.0.1: the
 // session cookie without `Secure`). The warm-up visit goes through
-// Playwright connected to the same Chromium (over CDP); the cookie is put
-// in the profile's cookie jar for it, as a browser that signed in has it:
-// the worker's own requests (its navigation fetch) do not get Lighthouse's
-// extra headers.
+// Playwright connected to the same Chromium over CDP; for the thread the
+// cookie is put in the profile's cookie jar first, as a browser that signed
+// in has it. The checks at the end say whether the warm-up showed the
+// thread signed in and whether the copy the worker stored from the warm
+// run's navigation is the signed-in thread.
 
 import { chromium } from "@playwright/test";
 import { launch } from "chrome-launcher";
@@ -120,7 +121,7 @@ async function seedThread(server) {
   if (page.status !== 200 || !html.includes(`Message ${MESSAGES}:`)) {
     throw new SetupError(`GET ${path} signed in: ${page.status}, the last message not on the page`);
   }
-  return { path, cookie: alice };
+  return { path, cookie: alice, marker: `Message ${MESSAGES}:` };
 }
 
 /** The number of files the worker precaches (its manifest, line 2 of /sw.js). */
@@ -175,6 +176,7 @@ async function warmUp(chrome, url, target, expected) {
     await page.reload();
     await hydrated(page);
     const controller = await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL ?? null);
+    const signedIn = target.marker ? (await page.textContent("body")).includes(target.marker) : null;
     let state = await cacheState();
     try {
       await until(async () => (state = await cacheState()).pagePresent, 5000, `${target.path} in mozi-pages`);
@@ -183,9 +185,28 @@ async function warmUp(chrome, url, target, expected) {
     }
     await sleep(1000);
     await page.close();
-    return { controller, ...state };
+    return { controller, signedIn, ...state };
   } finally {
     await browser.close(); // connected over CDP: disconnects, Chromium goes on
+  }
+}
+
+/** The worker's copy of `path` in mozi-pages (stored from the last navigation to it), or null. */
+async function workerCopy(chrome, url, path) {
+  const browser = await chromium.connectOverCDP(`http://127.0.0.1:${chrome.port}`);
+  try {
+    const page = await browser.contexts()[0].newPage();
+    // Any page of the origin that is not `path`, so as not to store it again.
+    await page.goto(`${url}/manifest.webmanifest`);
+    const copy = await page.evaluate(async (path) => {
+      const cache = (await caches.has("mozi-pages")) ? await caches.open("mozi-pages") : null;
+      const response = cache && (await cache.match(path));
+      return response ? response.text() : null;
+    }, path);
+    await page.close();
+    return copy;
+  } finally {
+    await browser.close();
   }
 }
 
@@ -215,7 +236,6 @@ async function measure(chrome, url, target, warm) {
     bytes: audit("total-byte-weight"),
     requests: requests.length,
     fromWorker: responses.filter((entry) => entry.params.response.fromServiceWorker).length,
-    fromDisk: responses.filter((entry) => entry.params.response.fromDiskCache).length,
     finalUrl: lhr.finalDisplayedUrl,
     documentStatus: documentRequest?.statusCode ?? null,
     lighthouse: lhr.lighthouseVersion,
@@ -235,6 +255,8 @@ async function measureTarget(root, url, target, expected) {
     const cold = await measure(chrome, url, target, false);
     const warmUpState = await warmUp(chrome, url, target, expected);
     const warm = await measure(chrome, url, target, true);
+    const copy = target.marker ? await workerCopy(chrome, url, target.path) : null;
+    warm.signedIn = copy === null ? null : copy.includes(target.marker);
     return { cold, warm, warmUpState };
   } finally {
     await chrome.kill();
@@ -262,7 +284,7 @@ async function main() {
   const targets = [
     { name: "schedule", path: "/" },
     { name: "session", path: "/sessions/1" },
-    { name: "thread", path: thread.path, cookie: thread.cookie, label: "/messages/<id>" },
+    { name: "thread", path: thread.path, cookie: thread.cookie, marker: thread.marker, label: "/messages/<id>" },
   ];
   const results = [];
   for (const target of targets) {
@@ -301,8 +323,8 @@ async function main() {
       ]);
     }
   }
-  console.log("  (bytes: transferred, Lighthouse's total-byte-weight; requests: its network-requests,");
-  console.log("   the worker's own included; from SW: responses the service worker answered)");
+  console.log("  (bytes: transferred, Lighthouse's total-byte-weight; requests: its network-requests, the");
+  console.log("   page's only; from SW: of those, the responses the service worker answered)");
   console.log("");
 
   console.log("Checks");
@@ -310,15 +332,17 @@ async function main() {
     const controller = warmUpState.controller ? new URL(warmUpState.controller).pathname : "none";
     console.log(
       `  ${target.label ?? target.path}: warm-up controller ${controller}, precache ` +
-        `${warmUpState.precached}/${expected}, page in mozi-pages ${warmUpState.pagePresent ? "yes" : "no"}`,
+        `${warmUpState.precached}/${expected}, page in mozi-pages ${warmUpState.pagePresent ? "yes" : "no"}` +
+        (target.marker ? `, signed in ${warmUpState.signedIn ? "yes" : "NO"}` : ""),
     );
     for (const [visit, r] of [["cold", cold], ["warm", warm]]) {
       const path = new URL(r.finalUrl).pathname;
-      console.log(
-        `    ${visit}: document ${r.documentStatus ?? "?"} at ${path === target.path ? "the page" : path}, ` +
-          `${r.fromDisk} from disk cache` +
-          (r.error ? `, error: ${r.error}` : ""),
-      );
+      const notes = [`document ${r.documentStatus ?? "?"} at ${path === target.path ? "the page" : path}`];
+      if (typeof r.signedIn === "boolean") {
+        notes.push(`the worker's stored copy of it ${r.signedIn ? "signed in" : "NOT signed in"}`);
+      }
+      if (r.error) notes.push(`error: ${r.error}`);
+      console.log(`    ${visit}: ${notes.join(", ")}`);
       for (const warning of r.warnings) console.log(`      warning: ${warning.replace(/\s+/g, " ")}`);
     }
   }
