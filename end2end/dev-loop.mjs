@@ -30,6 +30,7 @@ const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 async function until(what, timeoutMs, condition) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (watch?.exitCode !== null) throw new Error("cargo leptos watch exited");
     try {
       if (await condition()) return;
     } catch {
@@ -96,47 +97,51 @@ async function main() {
   for (const stream of [watch.stdout, watch.stderr]) {
     stream.on("data", (chunk) => log.push(...chunk.toString().split("\n").filter(Boolean)));
   }
-  await until("the first build to serve the app", FIRST_BUILD_MS, async () => {
-    if (watch.exitCode !== null) throw new Error(`cargo leptos watch exited:\n${log.slice(-30).join("\n")}`);
-    return (await fetch(`${url}/api/current_user`)).ok;
-  }).catch((error) => {
-    throw new Error(`${error.message}\n${log.slice(-30).join("\n")}`);
-  });
+  await until("the first build to serve the app", FIRST_BUILD_MS, async () =>
+    (await fetch(`${url}/api/current_user`)).ok,
+  );
 
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
-  const page = await browser.newPage();
+  const context = await browser.newContext();
+  // What the page and its worker said, for a failure to show.
+  context.on("console", (message) => log.push(`console ${message.type()}: ${message.text()}`));
+  const page = await context.newPage();
   await page.goto(url);
   const shownVersion = () => page.locator("code.version").textContent({ timeout: 1000 });
-  await until("the page to be controlled and show its worker's version", 60_000, async () =>
-    page.evaluate(() => navigator.serviceWorker.controller !== null).then(async (controlled) => {
-      if (!controlled) await page.reload();
-      return controlled && (await shownVersion());
-    }),
+  await until("the worker to be active", 60_000, () =>
+    page.evaluate(async () => (await navigator.serviceWorker.ready).active !== null),
   );
+  await page.reload();
+  await until("the page to show its worker's version", 60_000, async () => (await shownVersion()) !== "");
   const firstVersion = await shownVersion();
 
-  // A stylesheet edit: the open page gets the new rule.
-  let started = Date.now();
-  restores.push(edit(STYLESHEET, (css) => `${css}\nbody { outline: 1px solid rgb(1, 2, 3); }\n`));
-  await until("the stylesheet edit to reach the page", EDIT_MS, async () =>
-    (await page.evaluate(() => getComputedStyle(document.body).outlineColor)) === "rgb(1, 2, 3)",
-  );
-  const styleSeconds = (Date.now() - started) / 1000;
-
   // A worker edit: the open page moves to the rebuilt worker by itself.
-  started = Date.now();
+  let started = Date.now();
   restores.push(edit(WORKER_SOURCE, (source) => source.replace(WORKER_STRING, `${WORKER_STRING}, edited`)));
   await until("the open page to move to the rebuilt worker", EDIT_MS, async () => {
     const version = await shownVersion();
     return version && version !== firstVersion;
   });
   const workerSeconds = (Date.now() - started) / 1000;
+  const workerVersion = await shownVersion();
   const controlled = await page.evaluate(() => navigator.serviceWorker.controller !== null);
   if (!controlled) throw new Error("the page is not controlled by the new worker");
+  // The new worker runs the edited code: its install says so.
+  if (!log.some((line) => line.includes(`${WORKER_STRING}, edited`))) {
+    throw new Error("the new worker did not log the edited string");
+  }
+
+  // A stylesheet edit: the open page gets the new rule.
+  started = Date.now();
+  restores.push(edit(STYLESHEET, (css) => `${css}\nbody { outline: 1px solid rgb(1, 2, 3); }\n`));
+  await until("the stylesheet edit to reach the page", EDIT_MS, async () =>
+    (await page.evaluate(() => getComputedStyle(document.body).outlineColor)) === "rgb(1, 2, 3)",
+  );
+  const styleSeconds = (Date.now() - started) / 1000;
 
   console.log("cargo leptos watch, edit saved → the open page shows it:");
   console.log(`  stylesheet rule         ${styleSeconds.toFixed(1)} s`);
-  console.log(`  service worker string   ${workerSeconds.toFixed(1)} s (version ${firstVersion} → ${await shownVersion()})`);
+  console.log(`  service worker string   ${workerSeconds.toFixed(1)} s (version ${firstVersion} → ${workerVersion})`);
 }
 
 let failed = false;
@@ -144,6 +149,7 @@ try {
   await main();
 } catch (error) {
   console.error(`dev loop: ${error.message}`);
+  console.error(log.slice(-40).join("\n"));
   failed = true;
 } finally {
   await cleanUp();

@@ -102,6 +102,10 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
     };
     let transport = security::Transport {
         secure: config.secure_transport,
+        // The reload script connects to the page's own host on this port.
+        live_reload: config
+            .watch_site
+            .then(|| format!("ws://*:{}", config.leptos_options.reload_port).into()),
     };
     let site = site::Site::open(
         PathBuf::from(config.leptos_options.site_root.as_ref()),

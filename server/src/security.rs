@@ -23,11 +23,14 @@ use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use mozi_core::AppError;
+use std::sync::Arc;
 
-/// Whether the server is reached over HTTPS (`MOZI_INSECURE_HTTP` unset).
-#[derive(Clone, Copy)]
+/// How pages reach this server: over HTTPS (`MOZI_INSECURE_HTTP` unset),
+/// and, under `cargo leptos watch`, the reload socket's CSP source.
+#[derive(Clone)]
 pub struct Transport {
     pub secure: bool,
+    pub live_reload: Option<Arc<str>>,
 }
 
 pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
@@ -138,7 +141,7 @@ pub async fn security_headers(
         );
     }
     if is_html {
-        return with_content_security_policy(response).await;
+        return with_content_security_policy(response, transport.live_reload.as_deref()).await;
     }
     response
 }
@@ -148,7 +151,7 @@ const MAX_PAGE_BYTES: usize = 8 * 1024 * 1024;
 
 /// Reads the page (rendered whole: `SsrMode::Async`) for the nonce of its
 /// first script and sends it under the policy naming that nonce.
-async fn with_content_security_policy(response: Response) -> Response {
+async fn with_content_security_policy(response: Response, live_reload: Option<&str>) -> Response {
     let (mut parts, body) = response.into_parts();
     // A static page (the offline page) comes compressed, and has no script.
     let (body, nonce) = if parts.headers.contains_key(header::CONTENT_ENCODING) {
@@ -161,7 +164,7 @@ async fn with_content_security_policy(response: Response) -> Response {
         let nonce = script_nonce(&page).map(str::to_owned);
         (axum::body::Body::from(page), nonce)
     };
-    let policy = mozi_core::content_security_policy(nonce.as_deref());
+    let policy = mozi_core::content_security_policy(nonce.as_deref(), live_reload);
     if let Ok(policy) = HeaderValue::from_str(&policy) {
         parts
             .headers

@@ -20,8 +20,12 @@ pub enum Site {
     /// start-up.
     Fixed(Arc<Assets>),
     /// `cargo leptos watch`: files change under the running server, so they
-    /// are read per request, and each new worker takes over at once.
-    Watched(Arc<PathBuf>),
+    /// are read per request, and each new worker takes over at once. The
+    /// worker's wasm is the one built into this server.
+    Watched {
+        site_root: Arc<PathBuf>,
+        worker_wasm: Arc<SiteFile>,
+    },
 }
 
 impl Site {
@@ -33,7 +37,10 @@ impl Site {
             )));
         }
         if watched {
-            return Ok(Self::Watched(Arc::new(site_root)));
+            return Ok(Self::Watched {
+                site_root: Arc::new(site_root),
+                worker_wasm: Arc::new(worker_wasm()),
+            });
         }
         let assets = tokio::task::spawn_blocking(move || {
             let site = read_site(&site_root)?;
@@ -69,8 +76,10 @@ impl Site {
                     return asset.respond(request.headers());
                 }
             }
-            Self::Watched(site_root) if readable => {
-                let wasm = worker_wasm();
+            Self::Watched {
+                site_root,
+                worker_wasm: wasm,
+            } if readable => {
                 if path == wasm.url {
                     return watched_file(&wasm, Caching::Immutable, &request);
                 }
@@ -88,7 +97,7 @@ impl Site {
                     };
                 }
             }
-            Self::Watched(_) => {}
+            Self::Watched { .. } => {}
         }
         let uri = request.uri().clone();
         leptos_axum::file_and_error_handler::<AppState, _>(shell)(uri, State(state), request).await

@@ -175,7 +175,7 @@ async fn marked_offline(response: Response, saved_at: f64) -> Result<Response, S
         .get(CSP_HEADER)
         .ok()
         .flatten()
-        .unwrap_or_else(|| mozi_core::content_security_policy(None));
+        .unwrap_or_else(|| mozi_core::content_security_policy(None, None));
     html_response(&marked, 200, &policy)
 }
 
@@ -220,7 +220,7 @@ async fn offline_page(state: &WorkerState) -> Result<Response, SwError> {
     html_response(
         &offline_page::render(&template, &mut pages),
         503,
-        &mozi_core::content_security_policy(None),
+        &mozi_core::content_security_policy(None, None),
     )
 }
 
