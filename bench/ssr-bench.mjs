@@ -8,11 +8,12 @@
 // Env: SSR_BENCH_SECONDS (default 10), SSR_BENCH_CONNECTIONS (default 200).
 // A benchmark, not a test: it prints figures and fails only on set-up.
 
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
+import { promisify } from "node:util";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { atExit, builtSite, run, serverBinary, SetupError, startServer } from "./harness.mjs";
+import { atExit, builtSite, run, serverBinary, SetupError, sleep, startServer } from "./harness.mjs";
 
 const SECONDS = Number(process.env.SSR_BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.SSR_BENCH_CONNECTIONS ?? 200);
@@ -36,13 +37,13 @@ function parse(report) {
   };
 }
 
-function load(url) {
-  const report = execFileSync(
-    "wrk",
-    ["-t2", `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--latency", ...HEADERS, url],
-    { encoding: "utf8" },
-  );
-  return parse(report);
+// Asynchronous, so this process keeps reading the server's log meanwhile,
+// as a terminal or a log collector would.
+const wrk = promisify(execFile);
+
+async function load(url) {
+  const { stdout } = await wrk("wrk", ["-t2", `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--latency", ...HEADERS, url]);
+  return parse(stdout);
 }
 
 run(async () => {
@@ -55,11 +56,13 @@ run(async () => {
 
   // A short warm-up of each, then the measured runs, one after the other.
   for (const path of ["/", "/pkg/mozi.css"]) {
-    execFileSync("wrk", ["-t1", "-c10", "-d2s", ...HEADERS, `${server.url}${path}`]);
+    await wrk("wrk", ["-t1", "-c10", "-d2s", ...HEADERS, `${server.url}${path}`]);
   }
-  const page = load(`${server.url}/`);
-  const file = load(`${server.url}/pkg/mozi.css`);
-  const logged = server.log.filter((line) => line.includes("finished processing request")).length;
+  const before = server.log.length;
+  const page = await load(`${server.url}/`);
+  const file = await load(`${server.url}/pkg/mozi.css`);
+  await sleep(500);
+  const logged = server.log.slice(before).filter((line) => line.includes("finished processing request")).length;
 
   const row = (label, figures) =>
     console.log(
@@ -71,6 +74,7 @@ run(async () => {
   row("GET / (SSR)", page);
   row("GET /pkg/mozi.css", file);
   console.log(`SSR / static: ×${(page.perSecond / file.perSecond).toFixed(2)}`);
-  console.log(`request log lines written: ${logged}`);
+  const requests = Math.round((page.perSecond + file.perSecond) * SECONDS);
+  console.log(`request log: ${logged} lines for about ${requests} requests`);
   return true;
 }, 5 * 60_000);
