@@ -3,6 +3,8 @@ import { RunningServer } from "../support/server";
 import { Release } from "../support/release";
 import { becomeControlled, cacheNames } from "../support/worker";
 import type { Page } from "@playwright/test";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 
 const precaches = async (page: Page) =>
   (await cacheNames(page)).filter((name) => name.startsWith("mozi-precache-"));
@@ -73,6 +75,27 @@ test("an update downloads only the changed file and removes the old version's pr
       return response ? response.text() : "";
     }, newPrecache);
     expect(css).toContain("update-marker");
+
+    // Every page's code (its chunks of the split wasm) is in the new
+    // version's precache: offline, a page this version never showed opens.
+    const wasmFiles = readdirSync(join(release.site, "pkg"))
+      .filter((name) => name.endsWith(".wasm"))
+      .map((name) => `/pkg/${name}`);
+    expect(wasmFiles.length).toBeGreaterThan(1);
+    await context.setOffline(true);
+    const unavailable = await page.evaluate(async (paths) => {
+      const failed: string[] = [];
+      for (const path of paths) {
+        const response = await fetch(path).catch(() => null);
+        if (!response?.ok) failed.push(path);
+      }
+      return failed;
+    }, wasmFiles);
+    expect(unavailable).toEqual([]);
+    await open(page, "/");
+    await page.getByRole("link", { name: "Create account" }).click();
+    await expect(page.getByRole("heading", { name: "Create account" })).toBeVisible();
+    await context.setOffline(false);
 
     // A broken update (a file that no longer matches its manifest hash)
     // fails to install and leaves the current version in charge.

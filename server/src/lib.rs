@@ -162,7 +162,7 @@ impl WorkerSource {
         let site_root = PathBuf::from(options.site_root.as_ref());
         if !site_root.is_dir() {
             return Err(StartError::Config(format!(
-                "the site folder {} is missing: build the app first (cargo leptos build)",
+                "the site folder {} is missing: build the app first (cargo leptos build --split)",
                 site_root.display()
             )));
         }
