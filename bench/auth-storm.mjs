@@ -15,7 +15,7 @@
 // 1 only on broken behaviour (the server exiting, the right password never
 // accepted, a phase that cannot set up).
 //
-// Usage (from the repository root, after `cargo leptos build --release`):
+// Usage (from the repository root, after `cargo leptos build --release --split`):
 //   node bench/auth-storm.mjs
 // Env: MOZI_SERVER_BIN or MOZI_TARGET_DIR (the server binary, see
 // harness.mjs), LEPTOS_SITE_ROOT (default target/site).

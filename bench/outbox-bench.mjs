@@ -12,7 +12,7 @@
 //           it stored them: lost, doubled and out-of-order messages, all
 //           expected 0, and what is left on the device (expected nothing).
 //
-// Usage (from the repository root, after `cargo leptos build --release`):
+// Usage (from the repository root, after `cargo leptos build --release --split`):
 //   node bench/outbox-bench.mjs [replay|soak]      (both by default)
 // Env: MOZI_SERVER_BIN, LEPTOS_SITE_ROOT (as for sw-bench.mjs),
 // OUTBOX_BENCH_MESSAGES (default 1000), OUTBOX_SOAK_FAILURE_RATE (default

@@ -1,23 +1,27 @@
 // Prints what a browser downloads for the app, as the release server sends
-// it (identity, gzip, brotli: the bytes on the wire), next to the file's
+// it (identity, gzip, brotli: the bytes on the wire), next to each file's
 // best brotli size, and with --check fails when a download is over its
-// budget or is sent larger than its best compression.
-// Usage: node bench/sizes.mjs [--check]   (after `cargo leptos build --release`)
+// budget, is sent larger than its best compression, or the site holds wasm
+// no page uses.
+// Usage: node bench/sizes.mjs [--check]   (after `cargo leptos build --release --split`)
+//
+// The app's wasm is split (`--split`): the main module, one module per page
+// and chunks that pages share, listed by cargo-leptos in
+// pkg/__wasm_split_manifest.json. A page's first load is the main module and
+// its page's modules, which the browser fetches before hydrating; the other
+// pages' modules come with the service worker's precache, after the load.
 
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { brotliCompressSync, constants } from "node:zlib";
-import { atExit, builtSite, run, serverBinary, startServer } from "./harness.mjs";
+import { atExit, builtSite, run, serverBinary, SetupError, startServer } from "./harness.mjs";
 
 // Budgets in brotli bytes on the wire, in bench/budgets.json (the update
-// test reads the one of /sw.js too). A budget only ever goes down: a file
-// over it is a regression to fix, never a number to raise. `url: null` is
-// the worker's wasm, whose name /sw.js gives.
-const budgets = Object.entries(JSON.parse(readFileSync(join(import.meta.dirname, "budgets.json"), "utf8"))).map(
-  ([name, { url, brotli }]) => ({ name, url, brotliBudget: brotli }),
-);
+// test reads the one of /sw.js too). A budget only ever goes down: a
+// download over it is a regression to fix, never a number to raise.
+const budgets = JSON.parse(readFileSync(join(import.meta.dirname, "budgets.json"), "utf8"));
 
 /** The body exactly as sent for `encoding`, undecoded. */
 function download(origin, path, encoding) {
@@ -39,43 +43,113 @@ function download(origin, path, encoding) {
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
 
 run(async () => {
+  const site = builtSite();
+  const pkg = join(site, "pkg");
+  const manifestPath = join(pkg, "__wasm_split_manifest.json");
+  if (!existsSync(manifestPath)) {
+    throw new SetupError(`missing ${manifestPath}: build with --split (cargo leptos build --release --split)`);
+  }
   const dataDir = mkdtempSync(join(tmpdir(), "mozi-sizes-"));
   atExit(() => rmSync(dataDir, { recursive: true, force: true }));
-  const server = await startServer(serverBinary(), builtSite(), dataDir);
-
-  const script = (await download(server.url, "/sw.js", null)).body.toString();
-  const workerWasm = /"wasm":"([^"]+)"/.exec(script)?.[1];
-  if (!workerWasm) throw new Error("/sw.js does not name its wasm");
+  const server = await startServer(serverBinary(), site, dataDir);
 
   let failed = false;
-  console.log("download         raw        gzip       brotli     best brotli  budget (brotli)");
-  for (const file of budgets) {
-    const url = file.url ?? workerWasm;
+  const measured = new Map();
+  /** One URL as served: raw, gzip and brotli bytes, and its best brotli size. */
+  async function measure(url) {
+    if (measured.has(url)) return measured.get(url);
     const identity = await download(server.url, url, null);
     const gzip = await download(server.url, url, "gzip");
     const brotli = await download(server.url, url, "br");
-    if (identity.status !== 200 || brotli.headers["content-encoding"] !== "br") {
-      console.error(`${url}: answered ${identity.status}, brotli as ${brotli.headers["content-encoding"]}`);
-      failed = true;
-      continue;
-    }
+    if (identity.status !== 200) throw new SetupError(`${url} answered ${identity.status}`);
     const best = brotliCompressSync(identity.body, {
       params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_LGWIN]: 24 },
     }).length;
-    const sent = brotli.body.length;
-    const problems = [];
-    if (sent > file.brotliBudget) problems.push("OVER BUDGET");
+    const sent = brotli.headers["content-encoding"] === "br" ? brotli.body.length : identity.body.length;
     // Sent at a lower level than the best: compressed per request again.
-    if (sent > best * 1.01) problems.push("NOT PRECOMPRESSED");
-    failed ||= problems.length > 0;
-    console.log(
-      `${file.name.padEnd(16)} ${kb(identity.body.length).padEnd(10)} ${kb(gzip.body.length).padEnd(10)} ` +
-        `${kb(sent).padEnd(10)} ${kb(best).padEnd(12)} ${kb(file.brotliBudget)}  ${problems.join(" ")}`,
-    );
+    const size = { raw: identity.body.length, gzip: gzip.body.length, brotli: sent, best, precompressed: sent <= best * 1.01 };
+    measured.set(url, size);
+    return size;
   }
+  const sum = async (urls) => {
+    const total = { raw: 0, gzip: 0, brotli: 0, best: 0, precompressed: true };
+    for (const url of urls) {
+      const size = await measure(url);
+      for (const key of ["raw", "gzip", "brotli", "best"]) total[key] += size[key];
+      total.precompressed &&= size.precompressed;
+    }
+    return total;
+  };
+
+  // Page module name ("__schedule_route_view_<hash>") -> its files.
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
+  const mainWasm = "/pkg/mozi.wasm";
+  const pages = Object.entries(manifest)
+    .map(([name, modules]) => ({
+      name: name.replace(/^_+/, "").replace(/_route_view_\d+$/, ""),
+      urls: modules.map((module) => `/pkg/${module}.wasm`),
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  for (const page of pages) page.firstLoad = await sum([mainWasm, ...page.urls]);
+  const largest = pages.reduce((a, b) => (b.firstLoad.brotli > a.firstLoad.brotli ? b : a));
+
+  const script = (await download(server.url, "/sw.js", null)).body.toString();
+  const workerWasm = /"wasm":"([^"]+)"/.exec(script)?.[1];
+  if (!workerWasm) throw new SetupError("/sw.js does not name its wasm");
+
+  const downloads = {
+    // The main module and the largest page's modules.
+    "app wasm, first load": largest.firstLoad,
+    "app JS glue": await measure("/pkg/mozi.js"),
+    // Loads the split modules; fetched on every first load.
+    "split loader JS": await measure("/pkg/__wasm_split.______________________.js"),
+    stylesheet: await measure("/pkg/mozi.css"),
+    // Bootstrap, glue, version and precache manifest; the wasm is a file of its own.
+    "/sw.js": await measure("/sw.js"),
+    "worker wasm": await measure(workerWasm),
+  };
+
+  const row = (name, size, rest = "") =>
+    console.log(
+      `${name.padEnd(22)} ${kb(size.raw).padEnd(10)} ${kb(size.gzip).padEnd(10)} ${kb(size.brotli).padEnd(10)} ${kb(size.best).padEnd(12)} ${rest}`,
+    );
+  console.log(`${"download".padEnd(22)} raw        gzip       brotli     best brotli  budget (brotli)`);
+  for (const [name, size] of Object.entries(downloads)) {
+    const budget = budgets[name];
+    if (budget === undefined) throw new SetupError(`no budget for ${name} in bench/budgets.json`);
+    const problems = [];
+    if (size.brotli > budget) problems.push("OVER BUDGET");
+    if (!size.precompressed) problems.push("NOT PRECOMPRESSED");
+    failed ||= problems.length > 0;
+    row(name, size, `${kb(budget)}  ${problems.join(" ")}`);
+  }
+
+  console.log(`\nfirst load of each page: the main module, then the page's own modules`);
+  row("main module", await measure(mainWasm));
+  for (const page of pages) {
+    const own = page.firstLoad.brotli - (await measure(mainWasm)).brotli;
+    row(page.name, page.firstLoad, `(${page.urls.length} modules, ${kb(own)} brotli of them)`);
+  }
+
+  console.log(`\nevery split module (precached by the service worker)`);
+  const named = new Set([mainWasm, ...pages.flatMap((page) => page.urls)]);
+  const modules = [...named].filter((url) => url !== mainWasm);
+  for (const url of modules) await measure(url);
+  modules.sort((a, b) => measured.get(b).brotli - measured.get(a).brotli);
+  for (const url of modules) row(url.slice("/pkg/".length).replace(/\.wasm$/, "").slice(0, 22), measured.get(url));
+  row("all app wasm", await sum([...named]));
+
+  // A wasm file the manifest does not name is left from an older build; the
+  // service worker would still precache it on every install.
+  const stale = readdirSync(pkg).filter((name) => name.endsWith(".wasm") && !named.has(`/pkg/${name}`));
+  if (stale.length > 0) {
+    console.error(`\nwasm files no page uses (left from an older build? remove ${pkg} and build again): ${stale.join(", ")}`);
+    failed = true;
+  }
+
   if (failed && process.argv.includes("--check")) {
-    console.error("A download is over its budget or not precompressed.");
+    console.error("A download is over its budget or not precompressed, or the site holds stale wasm.");
     return false;
   }
   return true;
-}, 120_000);
+}, 180_000);

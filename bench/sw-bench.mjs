@@ -10,7 +10,7 @@
 //      start and its cache read only);
 //   3. the Rust worker, warm: "/" online vs offline (from its cache).
 //
-// Usage (from the repository root, after `cargo leptos build --release`):
+// Usage (from the repository root, after `cargo leptos build --release --split`):
 //   node bench/sw-bench.mjs
 // Env: MOZI_SERVER_BIN (default $HOME/.cache/mozi-target/release/server,
 // then target/release/server), LEPTOS_SITE_ROOT (default target/site),

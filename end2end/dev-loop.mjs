@@ -24,6 +24,7 @@ const EDIT_MS = 5 * 60_000;
 const WORKER_SOURCE = join(workspaceRoot, "service-worker/src/lib.rs");
 const WORKER_STRING = "precache ready";
 const STYLESHEET = join(workspaceRoot, "style/main.css");
+const SITE_ROOT = "target/dev-loop-site";
 
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
@@ -80,7 +81,9 @@ async function main() {
   const port = await freePort();
   const reloadPort = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  watch = spawn("cargo", ["leptos", "watch"], {
+  // From an empty site: the split wasm's module names follow the code.
+  rmSync(join(workspaceRoot, SITE_ROOT), { recursive: true, force: true });
+  watch = spawn("cargo", ["leptos", "watch", "--split"], {
     cwd: workspaceRoot,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
@@ -88,7 +91,7 @@ async function main() {
       ...process.env,
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_RELOAD_PORT: String(reloadPort),
-      LEPTOS_SITE_ROOT: "target/dev-loop-site",
+      LEPTOS_SITE_ROOT: SITE_ROOT,
       MOZI_DATA_DIR: dataDir,
       MOZI_INSECURE_HTTP: "1",
       RUST_LOG: "warn",

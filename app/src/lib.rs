@@ -16,7 +16,9 @@ use components::{OfflineIndicator, SiteHeader, UpdateToast, VersionFooter};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
+#[cfg(feature = "hydrate")]
+pub use routes::load_current_page;
 pub use routes::{requires_sign_in, sign_in_url};
 
 /// The HTML document around the app, rendered on the server only.
@@ -89,13 +91,13 @@ pub fn App() -> impl IntoView {
                 // error (404 for an unknown session) sets the response status and
                 // the service worker can cache complete pages.
                 <Routes fallback=routes::NotFoundPage>
-                    <Route path=path!("/") view=routes::SchedulePage ssr=SsrMode::Async/>
-                    <Route path=path!("/sessions/:id") view=routes::SessionPage ssr=SsrMode::Async/>
-                    <Route path=path!("/my-schedule") view=routes::MySchedulePage ssr=SsrMode::Async/>
-                    <Route path=path!("/messages") view=routes::ConversationsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/messages/:id") view=routes::ThreadPage ssr=SsrMode::Async/>
-                    <Route path=path!("/login") view=routes::SignInPage ssr=SsrMode::Async/>
-                    <Route path=path!("/signup") view=routes::SignUpPage ssr=SsrMode::Async/>
+                    <Route path=path!("/") view={Lazy::<routes::ScheduleRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/sessions/:id") view={Lazy::<routes::SessionRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/my-schedule") view={Lazy::<routes::MyScheduleRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/messages") view={Lazy::<routes::ConversationsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/messages/:id") view={Lazy::<routes::ThreadRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view={Lazy::<routes::SignInRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/signup") view={Lazy::<routes::SignUpRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <VersionFooter/>

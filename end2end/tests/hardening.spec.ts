@@ -59,6 +59,11 @@ test("hostile display names and messages show as text everywhere, online and off
 
   // The page as the server renders it (not hydrated), and as the worker
   // serves it offline, with the offline page's list of saved titles.
+  // The worker installed by the first page must be active to serve the
+  // reload: precaching every module of the split wasm takes a moment.
+  await victim.page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
   await victim.page.reload();
   expect(await victim.page.title()).toBe(`${HOSTILE_NAME} · MOZI`);
   await victim.context.setOffline(true);

@@ -9,14 +9,51 @@ mod sign_in;
 mod sign_up;
 mod thread;
 
-pub use conversations::ConversationsPage;
-pub use my_schedule::MySchedulePage;
+pub use conversations::ConversationsRoute;
+pub use my_schedule::MyScheduleRoute;
 pub use not_found::NotFoundPage;
-pub use schedule::SchedulePage;
-pub use session::SessionPage;
-pub use sign_in::SignInPage;
-pub use sign_up::SignUpPage;
-pub use thread::ThreadPage;
+pub use schedule::ScheduleRoute;
+pub use session::SessionRoute;
+pub use sign_in::SignInRoute;
+pub use sign_up::SignUpRoute;
+pub use thread::ThreadRoute;
+
+/// Loads the code of the page the browser opened (its chunks of the split
+/// wasm) before hydration starts, so that hydration runs in one go as it
+/// did before the split. Hydrating while a chunk downloads would let the
+/// app's effects (the worker's version, the outbox's queue) change what
+/// parts of the page not hydrated yet show, and those parts would then not
+/// hydrate. The patterns are those of the `<Routes>` in [`crate::App`], in
+/// the same order: a page missing here stops hydration with a panic.
+#[cfg(feature = "hydrate")]
+pub async fn load_current_page() {
+    use leptos::prelude::window;
+    use leptos_router::{path, LazyRoute, PossibleRouteMatch};
+
+    fn is(pattern: impl PossibleRouteMatch, path: &str) -> bool {
+        pattern
+            .test(path)
+            .is_some_and(|found| matches!(found.remaining(), "" | "/"))
+    }
+
+    let path = window().location().pathname().unwrap_or_default();
+    let path = path.as_str();
+    if is(path!("/"), path) {
+        ScheduleRoute::preload().await;
+    } else if is(path!("/sessions/:id"), path) {
+        SessionRoute::preload().await;
+    } else if is(path!("/my-schedule"), path) {
+        MyScheduleRoute::preload().await;
+    } else if is(path!("/messages"), path) {
+        ConversationsRoute::preload().await;
+    } else if is(path!("/messages/:id"), path) {
+        ThreadRoute::preload().await;
+    } else if is(path!("/login"), path) {
+        SignInRoute::preload().await;
+    } else if is(path!("/signup"), path) {
+        SignUpRoute::preload().await;
+    }
+}
 
 /// Pages that show one user's data. The server redirects a signed-out
 /// request for them to sign-in before rendering anything.

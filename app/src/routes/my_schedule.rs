@@ -3,13 +3,29 @@ use crate::components::{use_auth, ErrorNotice, Loading, SessionCard};
 use crate::outbox::use_outbox;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::{lazy_route, LazyRoute};
 use mozi_core::{AppError, SessionId, SessionSummary};
+
+/// The page as a lazy route: its code is a module of the split wasm,
+/// fetched when the page is first shown (README, "Split wasm").
+pub struct MyScheduleRoute;
+
+#[lazy_route]
+impl LazyRoute for MyScheduleRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <MySchedulePage/> }.into_any()
+    }
+}
 
 /// `/my-schedule`: the signed-in user's bookmarks in time order, as the
 /// device sees them: a removal still queued hides its session, an addition
 /// queued or confirmed since the list was fetched shows it.
 #[component]
-pub fn MySchedulePage() -> impl IntoView {
+fn MySchedulePage() -> impl IntoView {
     let auth = use_auth();
     let outbox = use_outbox();
     let confirmed = Resource::new(

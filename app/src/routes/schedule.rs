@@ -3,11 +3,27 @@ use crate::components::{use_auth, ErrorNotice, Loading, SessionCard};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use leptos_router::{lazy_route, LazyRoute};
 use mozi_core::{AppError, SessionSummary};
+
+/// The page as a lazy route: its code is a module of the split wasm,
+/// fetched when the page is first shown (README, "Split wasm").
+pub struct ScheduleRoute;
+
+#[lazy_route]
+impl LazyRoute for ScheduleRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <SchedulePage/> }.into_any()
+    }
+}
 
 /// `/?day=N`: the programme of one day, one tab per day.
 #[component]
-pub fn SchedulePage() -> impl IntoView {
+fn SchedulePage() -> impl IntoView {
     let auth = use_auth();
     let query = use_query_map();
     // An unreadable day becomes 0, which the server answers with "no such day".

@@ -3,11 +3,27 @@ use crate::components::{use_auth, BookmarkButton, ErrorNotice, Loading};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
+use leptos_router::{lazy_route, LazyRoute};
 use mozi_core::{AppError, SessionId};
+
+/// The page as a lazy route: its code is a module of the split wasm,
+/// fetched when the page is first shown (README, "Split wasm").
+pub struct SessionRoute;
+
+#[lazy_route]
+impl LazyRoute for SessionRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <SessionPage/> }.into_any()
+    }
+}
 
 /// `/sessions/:id`.
 #[component]
-pub fn SessionPage() -> impl IntoView {
+fn SessionPage() -> impl IntoView {
     let auth = use_auth();
     let params = use_params_map();
     let id = move || {

@@ -3,11 +3,27 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use leptos_router::{lazy_route, LazyRoute};
 use mozi_core::{DisplayName, Password, Username};
+
+/// The page as a lazy route: its code is a module of the split wasm,
+/// fetched when the page is first shown (README, "Split wasm").
+pub struct SignUpRoute;
+
+#[lazy_route]
+impl LazyRoute for SignUpRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <SignUpPage/> }.into_any()
+    }
+}
 
 /// `/signup?next=…`.
 #[component]
-pub fn SignUpPage() -> impl IntoView {
+fn SignUpPage() -> impl IntoView {
     let auth = use_auth();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
