@@ -30,7 +30,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                // Deferred: the wasm loads at low priority and hydrates when
+                // the page is idle, off the critical path of the first paint.
+                // Every action still works before that, through its plain form.
+                <HydrationScripts options defer=true/>
                 <MetaTags/>
             </head>
             <body>
