@@ -21,4 +21,4 @@ pub use batch::next_batch;
 pub use collapse::{collapse, may_collapse, Collapse};
 pub use policy::{backoff_ms, decide, expire, Answer, Decision, DEFAULT_TTL_MS};
 pub use record::{FailReason, ItemState, OutboxRecord, Scope, SCHEMA_VERSION};
-pub use step::{describe, replay_step, Batch, Change, Step};
+pub use step::{replay_step, Batch, Change, Step};

@@ -79,7 +79,7 @@ pub fn replay_step(
 }
 
 /// What a failed record says to the user.
-pub fn describe(reason: &FailReason) -> String {
+fn describe(reason: &FailReason) -> String {
     match reason {
         FailReason::Refused { error } => error.to_string(),
         FailReason::Expired => "Not sent within 7 days, so it was stopped.".to_owned(),
