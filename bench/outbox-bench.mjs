@@ -3,8 +3,9 @@
 //   replay  1,000 messages queued offline through the composer, then the
 //           network comes back: wall time until the server acknowledged
 //           them all and until the device queue is empty, round trips
-//           (batches), and what queueing one message costs as the queue
-//           grows.
+//           (batches), how often the open thread rendered meanwhile, and
+//           what queueing one message costs with an empty queue and with
+//           900 queued.
 //   soak    1,000 messages sent from two tabs (two conversations) while
 //           about 30 % of the batches fail (503, dropped connections before
 //           and after the server applied them, the server killed and
@@ -146,6 +147,33 @@ function queuedOnDevice(page) {
   );
 }
 
+/**
+ * Counts, from now on, the thread's renders: DOM updates that build
+ * message rows (a MutationObserver callback adding any `li.message`), and
+ * the rows built. Read them with `threadRenders`.
+ */
+function countThreadRenders(page) {
+  return page.evaluate(() => {
+    const counts = { renders: 0, rows: 0 };
+    window.__moziThreadRenders = counts;
+    new MutationObserver((mutations) => {
+      let rows = 0;
+      for (const mutation of mutations) {
+        for (const node of mutation.addedNodes) {
+          if (node.nodeType !== Node.ELEMENT_NODE) continue;
+          rows += node.matches("li.message") ? 1 : node.querySelectorAll("li.message").length;
+        }
+      }
+      if (rows > 0) {
+        counts.renders += 1;
+        counts.rows += rows;
+      }
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+}
+
+const threadRenders = (page) => page.evaluate(() => ({ ...window.__moziThreadRenders }));
+
 /** Bodies starting with `prefix`, in the order the server stored them. */
 function storedInOrder(dataDir, prefix) {
   try {
@@ -206,6 +234,7 @@ async function replay(browser, binary, site) {
   const batchesBefore = proxy.batches;
   const sentBefore = proxy.itemsSent;
   const acknowledgedBefore = proxy.itemsAcknowledged;
+  await countThreadRenders(page);
   const start = performance.now();
   await context.setOffline(false);
   await until(() => proxy.itemsAcknowledged - acknowledgedBefore >= MESSAGES, DRAIN_TIMEOUT_MS, "the server to acknowledge every message");
@@ -214,18 +243,24 @@ async function replay(browser, binary, site) {
   const drained = performance.now() - start;
   await page.getByRole("status").filter({ hasText: /pending$/ }).waitFor({ state: "detached" });
   const settled = performance.now() - start;
+  const renders = await threadRenders(page);
   const found = audit(texts, storedInOrder(data, "replay "));
   await context.close();
 
   const batches = proxy.batches - batchesBefore;
-  const head = stats(took.slice(0, 100));
-  const tail = stats(took.slice(-100));
+  // Queueing message n finds n - 1 queued: the first 100 with an empty
+  // queue (0 to 99 queued), the last 100 with 900 (900 to 999).
+  const empty = stats(took.slice(0, 100));
+  const full = stats(took.slice(-100));
   console.log(`Replay: ${MESSAGES} messages queued offline in one conversation, then online`);
   console.log(`  round trips (POST /api/mutations)       ${batches}, ${((proxy.itemsSent - sentBefore) / batches).toFixed(1)} messages each`);
   console.log(`  server acknowledged every message after ${seconds(acknowledged)} (${Math.round(MESSAGES / (acknowledged / 1000))} messages/s)`);
   console.log(`  device queue empty after                ${seconds(drained)}`);
   console.log(`  "N pending" gone from the page after    ${seconds(settled)}`);
-  console.log(`  queueing through the composer: ${seconds(enqueueWall)} for all; per message, median ${ms(head?.median)} for the first 100, ${ms(tail?.median)} (p90 ${ms(tail?.p90)}) for the last 100`);
+  console.log(`  the open thread rendered meanwhile      ${renders.renders} times (${renders.rows} message rows built)`);
+  console.log(`  queueing one message through the composer, median (p90):`);
+  console.log(`    with an empty queue (0 to 99 queued)  ${ms(empty?.median)} (${ms(empty?.p90)})`);
+  console.log(`    with 900 queued (900 to 999)          ${ms(full?.median)} (${ms(full?.p90)}), ${(full?.median / empty?.median).toFixed(2)}x; ${seconds(enqueueWall)} for all ${MESSAGES}`);
   console.log(`  lost ${found.lost}, doubled ${found.doubled}, out of order ${found.outOfOrder}`);
   console.log("");
   return found.lost + found.doubled + found.outOfOrder + found.unknown === 0;

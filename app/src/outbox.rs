@@ -12,7 +12,7 @@
 use crate::components::Auth;
 use leptos::prelude::*;
 use mozi_core::{
-    Applied, ConversationId, IdempotencyKey, MessageView, Mutation, SessionId, UserId,
+    Applied, ConversationId, IdempotencyKey, MessageId, MessageView, Mutation, SessionId, UserId,
 };
 use mozi_outbox::{ItemState, OutboxRecord};
 use std::collections::HashMap;
@@ -79,7 +79,7 @@ impl Outbox {
         #[cfg(feature = "hydrate")]
         {
             let queued = mozi_outbox_browser::queue::enqueue(user, mutation).await;
-            browser::after_change(self, queued.map_err(|error| error.to_string())).await
+            browser::after_enqueue(self, user, queued)
         }
         #[cfg(not(feature = "hydrate"))]
         {
@@ -164,6 +164,20 @@ impl Outbox {
                 matches!(&record.mutation, Mutation::StartConversation { conversation: c, .. } if *c == conversation)
             })
         })
+    }
+
+    /// Whether `message` is one this device queued (still queued, or
+    /// delivered since the page loaded), without subscribing to the queue.
+    pub fn sent_from_here_untracked(self, message: MessageId) -> bool {
+        let queued = self.items.with_untracked(|items| {
+            items.iter().any(
+                |record| matches!(&record.mutation, Mutation::SendMessage { id, .. } if *id == message),
+            )
+        });
+        queued
+            || self
+                .delivered
+                .with_untracked(|delivered| delivered.iter().any(|known| known.id == message))
     }
 
     /// Whether `session` is shown as bookmarked: the latest queued change
@@ -273,30 +287,60 @@ mod browser {
     use crate::components::Auth;
     use leptos::prelude::*;
     use leptos::task::spawn_local;
-    use mozi_outbox_browser::{queue, replay, ReplayReport};
+    use mozi_core::{Applied, UserId};
+    use mozi_outbox::Change;
+    use mozi_outbox_browser::{queue, replay, OutboxError, ReplayReport};
     use std::cell::RefCell;
     use std::time::Duration;
 
-    /// The page's replays: one at a time, another one after it if asked
-    /// meanwhile, and a timer for the earliest backoff.
+    /// Work done once at a time: asked again while it runs, it runs once
+    /// more after.
     #[derive(Default)]
-    struct Replays {
+    struct Serial {
         running: bool,
         again: bool,
+    }
+
+    impl Serial {
+        /// Whether to start now (else the running one goes again).
+        fn begin(&mut self) -> bool {
+            self.again = self.running;
+            !std::mem::replace(&mut self.running, true)
+        }
+
+        /// Whether to go again.
+        fn finish(&mut self) -> bool {
+            self.running = std::mem::take(&mut self.again);
+            self.running
+        }
+    }
+
+    /// The page's replays, and a timer for the earliest backoff.
+    #[derive(Default)]
+    struct Replays {
+        serial: Serial,
         timer: Option<TimeoutHandle>,
+    }
+
+    /// What the page shows of the queue is read again, with what the server
+    /// applied since it was last shown, in one update.
+    #[derive(Default)]
+    struct Updates {
+        serial: Serial,
+        applied: Vec<Applied>,
+        /// Counts the changes this page shows without reading the queue.
+        local_changes: u64,
     }
 
     thread_local! {
         static REPLAYS: RefCell<Replays> = RefCell::new(Replays::default());
+        static UPDATES: RefCell<Updates> = RefCell::new(Updates::default());
     }
 
     pub fn start(outbox: Outbox, auth: Auth) {
         Effect::new(move |_| {
             // The listener lives as long as the page.
-            match mozi_outbox_browser::listen(move |applied| {
-                outbox.absorb(applied);
-                spawn_local(refresh(outbox));
-            }) {
+            match mozi_outbox_browser::listen(move |applied| show_soon(outbox, applied)) {
                 Ok(listener) => std::mem::forget(listener),
                 Err(error) => outbox.error.set(Some(error.to_string())),
             }
@@ -343,7 +387,7 @@ mod browser {
                         outbox.error.set(Some(error.to_string()));
                     }
                 }
-                refresh(outbox).await;
+                update(outbox).await;
                 replay_soon(outbox);
             });
         });
@@ -367,66 +411,112 @@ mod browser {
                 Operation::RetryAll => queue::retry_all(user).await,
                 Operation::DiscardAll => queue::discard_all(user).await,
             };
-            after_change(outbox, done.map_err(|error| error.to_string())).await
-        })
-    }
-
-    /// Shows the queue after a change, and sends it.
-    pub fn after_change(
-        outbox: Outbox,
-        result: Result<(), String>,
-    ) -> LocalBoxFuture<'static, Result<(), String>> {
-        Box::pin(async move {
-            refresh(outbox).await;
-            if let Err(error) = &result {
-                outbox.error.set(Some(error.clone()));
+            update(outbox).await;
+            if let Err(error) = &done {
+                outbox.error.set(Some(error.to_string()));
             }
             replay_soon(outbox);
-            result
+            done.map_err(|error| error.to_string())
         })
     }
 
-    async fn refresh(outbox: Outbox) {
-        let Some(user) = outbox.user.get_untracked() else {
-            outbox.items.set(Vec::new());
-            return;
-        };
-        match queue::records_of(user).await {
-            // The user may have changed while reading.
-            Ok(records) if outbox.user.get_untracked() == Some(user) => outbox.items.set(records),
-            Ok(_) => {}
-            Err(error) => outbox.error.set(Some(error.to_string())),
+    /// Shows what queueing changed without reading the queue again (its
+    /// cost must not grow with the queue), and sends it.
+    pub fn after_enqueue(
+        outbox: Outbox,
+        user: UserId,
+        queued: Result<Option<Change>, OutboxError>,
+    ) -> Result<(), String> {
+        let change = queued.map_err(|error| {
+            let error = error.to_string();
+            outbox.error.set(Some(error.clone()));
+            error
+        })?;
+        if outbox.user.get_untracked() == Some(user) {
+            UPDATES.with_borrow_mut(|updates| updates.local_changes += 1);
+            outbox.items.update(|items| match change {
+                // Made just now: the newest.
+                Some(Change::Put(record)) => items.push(record),
+                Some(Change::Delete(key)) => items.retain(|queued| queued.key != key),
+                None => {}
+            });
         }
+        replay_soon(outbox);
+        Ok(())
     }
 
-    /// Starts a replay, or asks the running one to go once more.
-    pub fn replay_soon(outbox: Outbox) {
-        let start = REPLAYS.with_borrow_mut(|replays| {
-            if replays.running {
-                replays.again = true;
-                false
-            } else {
-                replays.running = true;
-                true
-            }
+    /// Shows the queue with what the server `applied`: one [`update`] at a
+    /// time, and what is asked meanwhile in one more after it. (A replay in
+    /// another context announces its progress about once a second, this
+    /// page's own replay once at its end: a long thread renders a few times
+    /// per replay, not once per batch.)
+    fn show_soon(outbox: Outbox, applied: Vec<Applied>) {
+        let start = UPDATES.with_borrow_mut(|updates| {
+            updates.applied.extend(applied);
+            updates.serial.begin()
         });
         if !start {
             return;
         }
         spawn_local(async move {
-            loop {
-                match replay().await {
-                    Ok(report) => after_replay(outbox, &report).await,
-                    Err(error) => outbox.error.set(Some(error.to_string())),
+            update(outbox).await;
+            while UPDATES.with_borrow_mut(|updates| updates.serial.finish()) {
+                update(outbox).await;
+            }
+        });
+    }
+
+    /// Reads the signed-in user's queue and shows it, with what the server
+    /// applied since the last update: one change to the page, so a thread
+    /// renders once for both.
+    fn update(outbox: Outbox) -> LocalBoxFuture<'static, ()> {
+        Box::pin(async move {
+            let user = outbox.user.get_untracked();
+            let local_changes = || UPDATES.with_borrow(|updates| updates.local_changes);
+            let read = loop {
+                let before = local_changes();
+                let read = match user {
+                    Some(user) => queue::records_of(user).await,
+                    None => Ok(Vec::new()),
+                };
+                // A change shown meanwhile may be missing from what was read.
+                if local_changes() == before {
+                    break read;
                 }
-                refresh(outbox).await;
-                let again = REPLAYS.with_borrow_mut(|replays| {
-                    let again = replays.again;
-                    replays.again = false;
-                    replays.running = again;
-                    again
-                });
-                if !again {
+            };
+            let applied = UPDATES.with_borrow_mut(|updates| std::mem::take(&mut updates.applied));
+            outbox.absorb(applied);
+            match read {
+                // The user may have changed while reading.
+                Ok(records) if outbox.user.get_untracked() == user => outbox.items.set(records),
+                Ok(_) => {}
+                Err(error) => outbox.error.set(Some(error.to_string())),
+            }
+        })
+    }
+
+    /// Starts a replay, or asks the running one to go once more.
+    pub fn replay_soon(outbox: Outbox) {
+        if !REPLAYS.with_borrow_mut(|replays| replays.serial.begin()) {
+            return;
+        }
+        spawn_local(async move {
+            loop {
+                // What this page's replay applied is not announced to the
+                // page itself: it is shown once the replay ends.
+                match replay().await {
+                    Ok(report) => {
+                        after_replay(outbox, &report).await;
+                        if report.changed {
+                            show_soon(outbox, report.applied);
+                        }
+                    }
+                    Err(error) => {
+                        outbox.error.set(Some(error.to_string()));
+                        show_soon(outbox, Vec::new());
+                    }
+                }
+                if !REPLAYS.with_borrow_mut(|replays| replays.serial.finish()) {
                     break;
                 }
             }

@@ -1,6 +1,11 @@
 //! Every open tab shows the same queue: whoever changes it (a tab or the
 //! worker) says so on a BroadcastChannel, with what the server has just
 //! applied, so a thread shows a delivered message before its next fetch.
+//!
+//! A context posts and listens through one channel object, and a channel
+//! never receives its own messages: a tab shows what it changed itself
+//! without reading the queue again, which would make queueing cost as much
+//! as the queue is long.
 
 use crate::OutboxError;
 use mozi_core::Applied;
@@ -9,15 +14,17 @@ use web_sys::{BroadcastChannel, MessageEvent};
 
 const NAME: &str = "mozi-outbox";
 
-/// Tells every listener in every tab that the queue changed.
+thread_local! {
+    static CHANNEL: Option<BroadcastChannel> = BroadcastChannel::new(NAME).ok();
+}
+
+/// Tells every listener in every other context that the queue changed.
 pub fn notify(applied: &[Applied]) {
-    let Ok(channel) = BroadcastChannel::new(NAME) else {
-        return;
-    };
-    if let Ok(json) = serde_json::to_string(applied) {
-        let _ = channel.post_message(&json.into());
-    }
-    channel.close();
+    CHANNEL.with(|channel| {
+        if let (Some(channel), Ok(json)) = (channel, serde_json::to_string(applied)) {
+            let _ = channel.post_message(&json.into());
+        }
+    });
 }
 
 /// Listens until dropped.
@@ -27,9 +34,11 @@ pub struct Listener {
 }
 
 /// Calls `on_change` with what was just applied (often nothing) whenever
-/// any context changed the queue.
+/// another context changed the queue.
 pub fn listen(mut on_change: impl FnMut(Vec<Applied>) + 'static) -> Result<Listener, OutboxError> {
-    let channel = BroadcastChannel::new(NAME)?;
+    let channel = CHANNEL
+        .with(Clone::clone)
+        .ok_or_else(|| OutboxError::Browser("BroadcastChannel is unavailable".into()))?;
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let applied = event
             .data()
@@ -47,6 +56,7 @@ pub fn listen(mut on_change: impl FnMut(Vec<Applied>) + 'static) -> Result<Liste
 
 impl Drop for Listener {
     fn drop(&mut self) {
-        self.channel.close();
+        // The channel stays open: this context still posts through it.
+        self.channel.set_onmessage(None);
     }
 }

@@ -1,6 +1,7 @@
 //! `fetch` from a page or the worker alike.
 
 use js_sys::Promise;
+use std::future::Future;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response};
@@ -20,21 +21,30 @@ pub struct Reply {
 }
 
 /// POSTs `json` to `path` with this origin's cookies; `Err` when no answer
-/// came (offline, refused, dropped connection).
-pub async fn post_json(path: &str, json: &str) -> Result<Reply, JsValue> {
+/// came (offline, refused, dropped connection). The request goes out at
+/// once, before the returned future is first awaited, so the caller can do
+/// other work while it is on the way.
+pub fn post_json(path: &str, json: &str) -> impl Future<Output = Result<Reply, JsValue>> {
+    let sent = send(path, json);
+    async move {
+        let response: Response = JsFuture::from(sent?).await?.dyn_into()?;
+        let body = JsFuture::from(response.text()?)
+            .await?
+            .as_string()
+            .unwrap_or_default();
+        Ok(Reply {
+            status: response.status(),
+            retry_after: response.headers().get("retry-after")?,
+            body,
+        })
+    }
+}
+
+fn send(path: &str, json: &str) -> Result<Promise, JsValue> {
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_body(&json.into());
     let request = Request::new_with_str_and_init(path, &init)?;
     request.headers().set("content-type", "application/json")?;
-    let response: Response = JsFuture::from(global_fetch(&request)).await?.dyn_into()?;
-    let body = JsFuture::from(response.text()?)
-        .await?
-        .as_string()
-        .unwrap_or_default();
-    Ok(Reply {
-        status: response.status(),
-        retry_after: response.headers().get("retry-after")?,
-        body,
-    })
+    Ok(global_fetch(&request))
 }

@@ -2,10 +2,10 @@
 //! IndexedDB transaction, then tells the other tabs and asks the browser for
 //! a Background Sync; sending is `replay`'s job.
 
-use crate::store::{self, Change};
+use crate::store::{self, Select};
 use crate::{channel, sync, OutboxError};
 use mozi_core::{IdempotencyKey, Mutation, UserId};
-use mozi_outbox::{collapse, Collapse, ItemState, OutboxRecord};
+use mozi_outbox::{collapse, may_collapse, Change, Collapse, ItemState, OutboxRecord};
 
 /// Shown on records the browser's Background Sync gave up on.
 pub const RETRIED_WHEN_OPEN: &str = "Will be retried when the app is next open.";
@@ -16,21 +16,33 @@ async fn changed() {
 }
 
 /// Queues `mutation`, made by `user` now. A bookmark change that undoes a
-/// queued, never-sent one removes both instead.
-pub async fn enqueue(user: UserId, mutation: Mutation) -> Result<(), OutboxError> {
+/// queued, never-sent one removes both instead. Only a change that may
+/// collapse reads the queue: queueing a message costs the same however long
+/// the queue is. Returns the change made (none when the same change is
+/// queued already), for the caller's view.
+pub async fn enqueue(user: UserId, mutation: Mutation) -> Result<Option<Change>, OutboxError> {
     let key = IdempotencyKey(crate::random_uuid()?);
-    let now = crate::now();
-    store::modify(|records| {
-        let changes = match collapse(&records, user, &mutation) {
-            Collapse::Append => vec![Change::Put(OutboxRecord::new(key, user, mutation, now))],
-            Collapse::Cancel(queued) => vec![Change::Delete(queued)],
-            Collapse::AlreadyQueued => Vec::new(),
+    let record = OutboxRecord::new(key, user, mutation, crate::now());
+    let select = if may_collapse(&record.mutation) {
+        Select::All
+    } else {
+        Select::Nothing
+    };
+    let change = store::modify_selected(select, |queue| {
+        let change = match collapse(&queue, user, &record.mutation) {
+            Collapse::Append => Some(Change::Put(record)),
+            Collapse::Cancel(queued) => Some(Change::Delete(queued)),
+            Collapse::AlreadyQueued => None,
         };
-        (changes, ())
+        let changes = match &change {
+            Some(change) => vec![change.clone()],
+            None => Vec::new(),
+        };
+        (changes, change)
     })
     .await?;
     changed().await;
-    Ok(())
+    Ok(change)
 }
 
 /// `user`'s records, oldest first, for the UI.
@@ -51,7 +63,7 @@ pub async fn retry(user: UserId, key: IdempotencyKey) -> Result<(), OutboxError>
         let changes = records
             .into_iter()
             .filter(|record| record.user == user && record.key == key)
-            .filter(|record| record.state != ItemState::Sending)
+            .filter(|record| !matches!(record.state, ItemState::Sending))
             .map(|mut record| {
                 record.state = ItemState::Pending;
                 record.not_before = now;
@@ -85,7 +97,7 @@ async fn due_now(user: Option<UserId>) -> Result<(), OutboxError> {
         let changes: Vec<Change> = records
             .into_iter()
             .filter(|record| user.is_none_or(|user| record.user == user))
-            .filter(|record| record.state == ItemState::Pending && record.not_before > now)
+            .filter(|record| matches!(record.state, ItemState::Pending) && record.not_before > now)
             .map(|mut record| {
                 record.not_before = now;
                 Change::Put(record)
@@ -119,7 +131,7 @@ async fn discard_where(chosen: impl Fn(&OutboxRecord) -> bool) -> Result<(), Out
     store::modify(|records| {
         let changes = records
             .into_iter()
-            .filter(|record| chosen(record) && record.state != ItemState::Sending)
+            .filter(|record| chosen(record) && !matches!(record.state, ItemState::Sending))
             .map(|record| Change::Delete(record.key))
             .collect();
         (changes, ())
@@ -135,7 +147,7 @@ pub async fn release(user: UserId) -> Result<(), OutboxError> {
     let released = store::modify(|records| {
         let changes: Vec<Change> = records
             .into_iter()
-            .filter(|record| record.user == user && record.state == ItemState::NeedsSignIn)
+            .filter(|record| record.user == user && matches!(record.state, ItemState::NeedsSignIn))
             .map(|mut record| {
                 record.state = ItemState::Pending;
                 record.not_before = now;
@@ -159,7 +171,7 @@ pub async fn mark_retried_when_open() -> Result<(), OutboxError> {
     store::modify(|records| {
         let changes = records
             .into_iter()
-            .filter(|record| record.state == ItemState::Pending)
+            .filter(|record| matches!(record.state, ItemState::Pending))
             .map(|mut record| {
                 record.last_error = Some(RETRIED_WHEN_OPEN.to_owned());
                 Change::Put(record)

@@ -4,19 +4,26 @@
 //! the request, and only the answer removes it; if the context dies in
 //! between, the next replay sends it again and the server's idempotency
 //! record answers without applying it twice.
+//!
+//! Pipelined: one transaction applies a batch's answers and marks the next
+//! batch (`mozi_outbox::replay_step`, which says why no scope is reordered),
+//! the next request goes out at once, and the answered batch is announced
+//! (kept as just delivered, told to every tab) while it is on the way. One
+//! batch is in flight at a time.
 
 use crate::http::{post_json, Reply};
-use crate::store::{self, Change};
+use crate::store;
 use crate::{channel, delivered, lock, views, OutboxError};
 use mozi_core::{
-    AppError, Applied, BatchResponse, MutationBatch, Outcome, QueuedMutation, UnixMillis, UserId,
+    AppError, Applied, BatchResponse, IdempotencyKey, ItemResult, MutationBatch, QueuedMutation,
+    UnixMillis,
 };
-use mozi_outbox::{
-    decide, expire, next_batch, Answer, Decision, FailReason, ItemState, OutboxRecord,
-    DEFAULT_TTL_MS,
-};
+use mozi_outbox::{replay_step, Answer, Batch};
+use std::future::Future;
 
 const LOCK: &str = "mozi-outbox-replay";
+/// How often a replay that goes on tells the tabs what it applied.
+const ANNOUNCE_EVERY_MS: UnixMillis = 1_000;
 const ENDPOINT: &str = "/api/mutations";
 
 /// What one replay did.
@@ -27,6 +34,11 @@ pub struct ReplayReport {
     pub unreachable: bool,
     /// The earliest time a waiting record is due again.
     pub next_due: Option<UnixMillis>,
+    /// Whether the queue changed.
+    pub changed: bool,
+    /// What the server applied. Other contexts were told as it happened;
+    /// the context that replayed is not (see `channel`).
+    pub applied: Vec<Applied>,
 }
 
 /// Sends every due record, batch after batch, holding the replay lock, then
@@ -58,227 +70,115 @@ async fn replay_locked() -> Result<ReplayReport, OutboxError> {
         report.unreachable = true;
         return Ok(report);
     }
+    // The answers to the batch in flight, applied by the next step.
+    let mut answers = Vec::new();
+    // Since the last announcement: whether anything changed, what the
+    // server applied (`report.applied[announced..]`), and when it was.
+    let mut unannounced = false;
+    let mut announced = 0;
+    let mut announced_at = crate::now();
     loop {
         let now = crate::now();
-        let Some((user, batch)) = store::modify(|records| take_batch(records, now)).await? else {
-            break;
+        // Unreachable: the last step only applies the answers.
+        let take = !report.unreachable;
+        let (mut step, changed) = store::modify(|records| {
+            let mut step = replay_step(records, &answers, now, take);
+            let changes = std::mem::take(&mut step.changes);
+            let changed = !changes.is_empty();
+            (changes, (step, changed))
+        })
+        .await?;
+        report.changed |= changed;
+        unannounced |= changed;
+        report.applied.append(&mut step.applied);
+        let in_flight = step.batch.take().map(send);
+        // Announced at the end and, while batches follow each other, at
+        // most every `ANNOUNCE_EVERY_MS` with what the server applied: every
+        // tab reads the queue and renders for each announcement.
+        let due = report.applied.len() > announced && now - announced_at >= ANNOUNCE_EVERY_MS;
+        if unannounced && (in_flight.is_none() || due) {
+            announce(&report.applied[announced..]).await;
+            announced = report.applied.len();
+            announced_at = now;
+            unannounced = false;
+        }
+        let Some(in_flight) = in_flight else {
+            report.next_due = step.next_due;
+            return Ok(report);
         };
-        channel::notify(&[]);
-        let answers = send(user, &batch).await;
-        let now = crate::now();
-        let unreachable = answers.iter().any(|(_, answer)| {
+        answers = in_flight.await;
+        report.unreachable = answers.iter().any(|(_, answer)| {
             matches!(answer, Answer::Network)
                 || matches!(answer, Answer::Batch { status, .. } if *status == 429 || *status >= 500)
         });
-        let applied = store::modify(|records| settle(records, &answers, now)).await?;
-        if let Err(error) = delivered::remember(&applied).await {
-            // Only a hint for pages opening right now; the records are settled.
-            web_sys::console::warn_1(&format!("{error}").into());
-        }
-        channel::notify(&applied);
-        if unreachable {
-            report.unreachable = true;
-            break;
-        }
     }
-    report.next_due = store::read_all()
-        .await?
-        .iter()
-        .filter(|record| record.state == ItemState::Pending)
-        .map(|record| record.not_before)
-        .min();
-    Ok(report)
 }
 
-/// Whose records are sent, and which.
-type Batch = (UserId, Vec<OutboxRecord>);
-
-/// Recovers records left "sending" by a context that died (the lock is
-/// ours, so nobody else is sending), expires old ones, and marks the next
-/// batch — the oldest due record's user's — as being sent.
-fn take_batch(mut records: Vec<OutboxRecord>, now: UnixMillis) -> (Vec<Change>, Option<Batch>) {
-    let mut changes = Vec::new();
-    for record in &mut records {
-        if record.state == ItemState::Sending {
-            record.state = ItemState::Pending;
-            changes.push(Change::Put(record.clone()));
-        }
-        if let Some(Decision::Fail(reason)) = expire(record, now, DEFAULT_TTL_MS) {
-            record.last_error = Some(describe(&reason));
-            record.state = ItemState::Failed { reason };
-            changes.push(Change::Put(record.clone()));
-        }
+/// Keeps what was applied for pages opening now, and tells the other tabs.
+async fn announce(applied: &[Applied]) {
+    if let Err(error) = delivered::remember(applied).await {
+        // Only a hint for pages opening right now; the records are settled.
+        web_sys::console::warn_1(&format!("{error}").into());
     }
-    // The users with due records, oldest first; the first whose batch is
-    // not empty. A due record can still wait: behind an older record of its
-    // scope that is backing off. Then nothing is sent (an empty batch would
-    // only be refused, again and again until the backoff ends).
-    let mut due: Vec<&OutboxRecord> = records.iter().filter(|record| record.is_due(now)).collect();
-    due.sort_by_key(|record| (record.created_at, record.key));
-    let mut users: Vec<UserId> = Vec::new();
-    for record in due {
-        if !users.contains(&record.user) {
-            users.push(record.user);
-        }
-    }
-    let Some((user, keys)) = users
-        .into_iter()
-        .map(|user| (user, next_batch(&records, user, now)))
-        .find(|(_, keys)| !keys.is_empty())
-    else {
-        return (changes, None);
-    };
-    let mut batch = Vec::with_capacity(keys.len());
-    for key in keys {
-        if let Some(record) = records.iter_mut().find(|record| record.key == key) {
-            record.state = ItemState::Sending;
-            record.attempts += 1;
-            changes.push(Change::Put(record.clone()));
-            batch.push(record.clone());
-        }
-    }
-    (changes, Some((user, batch)))
+    channel::notify(applied);
 }
 
-/// One request for the batch; the answer for each record in it.
-async fn send(user: UserId, batch: &[OutboxRecord]) -> Vec<(OutboxRecord, Answer)> {
+/// Sends the batch now; the answer for each of its records once it came.
+fn send(batch: Batch) -> impl Future<Output = Vec<(IdempotencyKey, Answer)>> {
     let body = MutationBatch {
-        user,
+        user: batch.user,
         items: batch
-            .iter()
+            .records
+            .into_iter()
             .map(|record| QueuedMutation {
                 key: record.key,
-                mutation: record.mutation.clone(),
+                mutation: record.mutation,
             })
             .collect(),
     };
-    let reply = match serde_json::to_string(&body) {
-        Ok(json) => post_json(ENDPOINT, &json).await.ok(),
-        Err(_) => None,
-    };
-    batch
-        .iter()
-        .map(|record| (record.clone(), answer_for(record, reply.as_ref())))
-        .collect()
-}
-
-fn answer_for(record: &OutboxRecord, reply: Option<&Reply>) -> Answer {
-    let Some(reply) = reply else {
-        return Answer::Network;
-    };
-    if (200..300).contains(&reply.status) {
-        // An unreadable or incomplete answer counts as none: sending again
-        // is harmless, dropping is not.
-        return serde_json::from_str::<BatchResponse>(&reply.body)
-            .ok()
-            .and_then(|response| {
-                response
-                    .results
-                    .into_iter()
-                    .find(|item| item.key == record.key)
-            })
-            .map_or(Answer::Network, Answer::Item);
-    }
-    Answer::Batch {
-        status: reply.status,
-        retry_after_ms: reply
-            .retry_after
-            .as_deref()
-            .and_then(|seconds| seconds.trim().parse::<u64>().ok())
-            .map(|seconds| seconds.saturating_mul(1_000)),
-        error: serde_json::from_str::<AppError>(&reply.body).ok(),
-    }
-}
-
-fn describe(reason: &FailReason) -> String {
-    match reason {
-        FailReason::Refused { error } => error.to_string(),
-        FailReason::Expired => "Not sent within 7 days, so it was stopped.".to_owned(),
-    }
-}
-
-/// Applies each answer to the record as it is stored now.
-fn settle(
-    records: Vec<OutboxRecord>,
-    answers: &[(OutboxRecord, Answer)],
-    now: UnixMillis,
-) -> (Vec<Change>, Vec<Applied>) {
-    let mut changes = Vec::new();
-    let mut applied = Vec::new();
-    for (sent, answer) in answers {
-        let Some(mut record) = records
-            .iter()
-            .find(|record| record.key == sent.key)
-            .cloned()
-        else {
-            continue;
+    let keys: Vec<IdempotencyKey> = body.items.iter().map(|item| item.key).collect();
+    let reply = serde_json::to_string(&body)
+        .ok()
+        .map(|json| post_json(ENDPOINT, &json));
+    async move {
+        let reply = match reply {
+            Some(reply) => reply.await.ok(),
+            None => None,
         };
-        match decide(&record, answer, now) {
-            Decision::Remove => {
-                if let Answer::Item(item) = answer {
-                    if let Outcome::Applied(result) = &item.outcome {
-                        applied.push(result.clone());
-                    }
-                }
-                changes.push(Change::Delete(record.key));
-                continue;
+        answers(keys, reply)
+    }
+}
+
+/// The answer for each of `keys` in one reply (`None`: no answer came).
+fn answers(keys: Vec<IdempotencyKey>, reply: Option<Reply>) -> Vec<(IdempotencyKey, Answer)> {
+    // An unreadable or incomplete answer counts as none for the records it
+    // does not name: sending again is harmless, dropping is not.
+    let mut items: Vec<ItemResult> = Vec::new();
+    let batch_answer = match reply {
+        None => Answer::Network,
+        Some(reply) if (200..300).contains(&reply.status) => {
+            if let Ok(response) = serde_json::from_str::<BatchResponse>(&reply.body) {
+                items = response.results;
             }
-            Decision::Fail(reason) => {
-                record.last_error = Some(describe(&reason));
-                record.state = ItemState::Failed { reason };
-            }
-            Decision::Retry { not_before } => {
-                record.state = ItemState::Pending;
-                record.not_before = not_before;
-                record.last_error = Some(match answer {
-                    Answer::Network => "The server could not be reached.".to_owned(),
-                    _ => "The server is busy; trying again shortly.".to_owned(),
-                });
-            }
-            Decision::AwaitSignIn => {
-                record.state = ItemState::NeedsSignIn;
-                record.last_error = Some("Sign in again to send this.".to_owned());
-            }
+            Answer::Network
         }
-        changes.push(Change::Put(record));
-    }
-    (changes, applied)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::take_batch;
-    use mozi_core::{ConversationId, IdempotencyKey, MessageId, Mutation, UserId};
-    use mozi_outbox::OutboxRecord;
-    use uuid::Uuid;
-
-    fn message(n: u128, user: i64, conversation: u128, at: i64) -> OutboxRecord {
-        let mutation = Mutation::SendMessage {
-            conversation: ConversationId(Uuid::from_u128(conversation)),
-            id: MessageId(Uuid::from_u128(n)),
-            body: "hi".into(),
-            created_at: at,
+        Some(reply) => Answer::Batch {
+            status: reply.status,
+            retry_after_ms: reply
+                .retry_after
+                .as_deref()
+                .and_then(|seconds| seconds.trim().parse::<u64>().ok())
+                .map(|seconds| seconds.saturating_mul(1_000)),
+            error: serde_json::from_str::<AppError>(&reply.body).ok(),
+        },
+    };
+    let mut answers = Vec::with_capacity(keys.len());
+    for key in keys {
+        let answer = match items.iter().position(|item| item.key == key) {
+            Some(index) => Answer::Item(items.swap_remove(index)),
+            None => batch_answer.clone(),
         };
-        OutboxRecord::new(
-            IdempotencyKey(Uuid::from_u128(n)),
-            UserId(user),
-            mutation,
-            at,
-        )
+        answers.push((key, answer));
     }
-
-    #[test]
-    fn a_record_waiting_behind_a_backing_off_one_sends_nothing() {
-        let mut older = message(1, 7, 1, 10);
-        older.not_before = 1_000;
-        let newer = message(2, 7, 1, 20);
-        let (_, batch) = take_batch(vec![older.clone(), newer.clone()], 100);
-        assert!(batch.is_none(), "no empty batch: {batch:?}");
-        // Another user's due record still goes, though it is newer.
-        let theirs = message(3, 8, 2, 30);
-        let (_, batch) = take_batch(vec![older, newer, theirs], 100);
-        let (user, records) = batch.expect("the other user's batch");
-        assert_eq!(user, UserId(8));
-        assert_eq!(records.len(), 1);
-    }
+    answers
 }

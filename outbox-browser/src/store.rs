@@ -7,15 +7,17 @@ use crate::OutboxError;
 use idb::{ObjectStore, Transaction};
 use js_sys::{Object, Reflect};
 use mozi_core::IdempotencyKey;
-use mozi_outbox::{OutboxRecord, SCHEMA_VERSION};
+use mozi_outbox::{Change, OutboxRecord, SCHEMA_VERSION};
 use serde::Deserialize;
 use std::collections::HashMap;
 use wasm_bindgen::JsValue;
 
-/// A change to one record, written in the transaction that read it.
-pub enum Change {
-    Put(OutboxRecord),
-    Delete(IdempotencyKey),
+/// Which records a change is decided from.
+pub enum Select {
+    /// The whole queue.
+    All,
+    /// None: the change does not depend on what is queued.
+    Nothing,
 }
 
 /// The one field read before knowing a stored record's shape. (Read into
@@ -47,8 +49,11 @@ fn encode(record: &OutboxRecord) -> Result<JsValue, OutboxError> {
     Ok(stored.into())
 }
 
-async fn read_from(store: &ObjectStore) -> Result<Vec<OutboxRecord>, OutboxError> {
-    let stored = store.get_all(None, None)?.await?;
+async fn read_from(store: &ObjectStore, select: Select) -> Result<Vec<OutboxRecord>, OutboxError> {
+    let stored = match select {
+        Select::All => store.get_all(None, None)?.await?,
+        Select::Nothing => return Ok(Vec::new()),
+    };
     Ok(stored
         .iter()
         .filter_map(|value| Reflect::get(value, &"record".into()).ok())
@@ -61,7 +66,7 @@ async fn read_from(store: &ObjectStore) -> Result<Vec<OutboxRecord>, OutboxError
 pub async fn read_all() -> Result<Vec<OutboxRecord>, OutboxError> {
     let database = crate::database::open().await?;
     let transaction = database.read(&[OUTBOX])?;
-    read_from(&transaction.object_store(OUTBOX)?).await
+    read_from(&transaction.object_store(OUTBOX)?, Select::All).await
 }
 
 /// Reads every record, lets `decide` choose changes, and writes them in the
@@ -70,9 +75,17 @@ pub async fn read_all() -> Result<Vec<OutboxRecord>, OutboxError> {
 pub async fn modify<T>(
     decide: impl FnOnce(Vec<OutboxRecord>) -> (Vec<Change>, T),
 ) -> Result<T, OutboxError> {
+    modify_selected(Select::All, decide).await
+}
+
+/// [`modify`], deciding from the `select`ed records only.
+pub async fn modify_selected<T>(
+    select: Select,
+    decide: impl FnOnce(Vec<OutboxRecord>) -> (Vec<Change>, T),
+) -> Result<T, OutboxError> {
     let mut decide = Some(decide);
     let mut outcome = None;
-    modify_records(&mut |records| {
+    modify_records(select, &mut |records| {
         let (changes, decided) = match decide.take() {
             Some(decide) => decide(records),
             None => return Vec::new(),
@@ -87,12 +100,13 @@ pub async fn modify<T>(
 /// The work of [`modify`], not generic: its code is in the wasm once rather
 /// than once per caller.
 async fn modify_records(
+    select: Select,
     decide: &mut dyn FnMut(Vec<OutboxRecord>) -> Vec<Change>,
 ) -> Result<(), OutboxError> {
     let database = crate::database::open().await?;
     let transaction = database.write(&[OUTBOX])?;
     let store = transaction.object_store(OUTBOX)?;
-    let records = read_from(&store).await?;
+    let records = read_from(&store, select).await?;
     let changes = decide(records);
     // One change per key, the last one asked for.
     let mut last: HashMap<IdempotencyKey, Change> = HashMap::new();
@@ -129,6 +143,8 @@ pub async fn commit(transaction: Transaction) -> Result<(), OutboxError> {
 #[cfg(test)]
 mod tests {
     use super::decode;
+    use mozi_core::SessionId;
+    use mozi_outbox::Scope;
 
     #[test]
     fn records_of_known_versions_are_read_and_newer_ones_left_alone() {
@@ -139,6 +155,7 @@ mod tests {
             "state":{"state":"pending"},"not_before":10}"#;
         let record = decode(v1).expect("a version 1 record is read");
         assert_eq!(record.user.0, 3);
+        assert_eq!(record.scope, Scope::Bookmark(SessionId(4)));
         assert_eq!(record.retried_at, None);
         let newer = v1.replace(r#""version":1"#, r#""version":99"#);
         assert!(decode(&newer).is_none());

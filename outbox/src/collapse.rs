@@ -14,7 +14,13 @@ pub enum Collapse {
     AlreadyQueued,
 }
 
-/// What to do with `new`, given `user`'s queue. Only records never sent
+/// Whether `new` may cancel or repeat a queued mutation (of its own scope):
+/// only then is anything read to queue it.
+pub fn may_collapse(new: &Mutation) -> bool {
+    matches!(new, Mutation::SetBookmark { .. })
+}
+
+/// What to do with `new`, given `user`'s queue (its scope is enough). Only records never sent
 /// take part: one that was sent may have been applied even though no answer
 /// came, and then the undoing mutation must still go.
 pub fn collapse(queue: &[OutboxRecord], user: UserId, new: &Mutation) -> Collapse {
@@ -33,7 +39,7 @@ pub fn collapse(queue: &[OutboxRecord], user: UserId, new: &Mutation) -> Collaps
         })
         .max_by_key(|record| (record.created_at, record.key));
     match latest {
-        Some(record) if record.attempts == 0 && record.state == ItemState::Pending => {
+        Some(record) if record.attempts == 0 && matches!(record.state, ItemState::Pending) => {
             match record.mutation {
                 Mutation::SetBookmark {
                     bookmarked: queued, ..
@@ -99,6 +105,7 @@ mod tests {
     #[test]
     fn other_users_and_other_mutations_are_untouched() {
         let queue = [bookmark(1, true)];
+        assert!(may_collapse(&set(false)));
         assert_eq!(collapse(&queue, UserId(2), &set(false)), Collapse::Append);
         let other_session = Mutation::SetBookmark {
             session: SessionId(8),

@@ -60,7 +60,7 @@ pub fn PendingChanges() -> impl IntoView {
         outbox.items.with(|items| {
             items
                 .iter()
-                .filter(|record| record.state == ItemState::NeedsSignIn)
+                .filter(|record| matches!(record.state, ItemState::NeedsSignIn))
                 .count()
         })
     };

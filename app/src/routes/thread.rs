@@ -47,14 +47,18 @@ fn ThreadPage() -> impl IntoView {
             .get("id")
             .and_then(|id| id.parse::<ConversationId>().ok())
     });
-    // Only messages of this conversation make it refetch.
-    let arrivals = Memo::new(move |_| {
-        live.latest.with(|latest| {
-            latest
-                .as_ref()
-                .filter(|message| Some(message.conversation_id) == id.get())
-                .map(|message| message.id)
-        })
+    // Counts the messages of this conversation the server pushed that the
+    // page does not show yet; only those make it refetch. Those this device
+    // sent are shown already (queued, then delivered): refetching for each
+    // would render a long thread again and again while its queue is sent.
+    let arrivals = Memo::new(move |previous: Option<&usize>| {
+        let new = live.latest.with(|latest| {
+            latest.as_ref().is_some_and(|message| {
+                Some(message.conversation_id) == id.get()
+                    && !outbox.sent_from_here_untracked(message.id)
+            })
+        });
+        previous.copied().unwrap_or(0) + usize::from(new)
     });
     // A record of this conversation leaving the queue (delivered, mostly)
     // means the server has more to show; one joining it does not.
