@@ -149,7 +149,7 @@ function inlinedWorker(script: string, wasm: Buffer): string {
   const previous = {
     version: "inlined0000000000",
     dev: false,
-    precache: config.precache.filter((entry: { url: string }) => entry.url !== config.wasm),
+    precache: config.precache.filter(([url]: [string, string]) => url !== config.wasm),
   };
   const oldBootstrap = readFileSync(join(__dirname, "../support/inlined-worker-bootstrap.js"), "utf8");
   return [

@@ -29,17 +29,22 @@ fn string_field(object: &JsValue, name: &str) -> Result<String, SwError> {
 }
 
 impl WorkerState {
-    /// Reads `{version, dev, precache: [{url, hash}]}`.
+    /// Reads `{version, dev, precache: [[url, hash]]}` (and ignores `wasm`,
+    /// the bootstrap's).
     pub fn parse(config: &JsValue) -> Result<Self, SwError> {
         let entries =
             Reflect::get(config, &"precache".into()).map_err(SwError::from_js(code::BAD_CONFIG))?;
         let manifest = Array::from(&entries)
             .iter()
             .map(|entry| {
-                Ok(Entry {
-                    url: string_field(&entry, "url")?,
-                    hash: string_field(&entry, "hash")?,
-                })
+                let pair = Array::from(&entry);
+                match (pair.get(0).as_string(), pair.get(1).as_string()) {
+                    (Some(url), Some(hash)) => Ok(Entry { url, hash }),
+                    _ => Err(SwError::new(
+                        code::BAD_CONFIG,
+                        "a precache entry is not [url, hash]",
+                    )),
+                }
             })
             .collect::<Result<Vec<_>, SwError>>()?;
         Ok(Self {
