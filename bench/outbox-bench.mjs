@@ -96,6 +96,8 @@ async function startConversation(page, username, firstMessage) {
   await page.getByRole("button", { name: "Start conversation" }).click();
   await page.waitForURL(/\/messages\/[0-9a-f-]{36}$/);
   await hydrated(page);
+  // A page reached inside the app renders once its module has loaded.
+  await page.locator("#message-body").waitFor();
   await sendAll(page, [firstMessage]);
   await page
     .getByRole("list", { name: "Messages" })
