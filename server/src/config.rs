@@ -18,6 +18,9 @@ pub struct Config {
     /// leptos watch`): read them per request, compress none, and let each
     /// new service worker take over at once. Debug builds only.
     pub watch_site: bool,
+    /// `MOZI_PRECOMPRESSED_DIR`: where compressed copies of the static files
+    /// are kept, by content hash; unset, beside the site folder.
+    pub precompressed_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -41,6 +44,7 @@ impl Config {
             database_url,
             secure_transport,
             watch_site: cfg!(debug_assertions),
+            precompressed_dir: std::env::var_os("MOZI_PRECOMPRESSED_DIR").map(PathBuf::from),
         })
     }
 }

@@ -110,6 +110,7 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
     let site = site::Site::open(
         PathBuf::from(config.leptos_options.site_root.as_ref()),
         config.watch_site,
+        config.precompressed_dir.clone(),
     )
     .await?;
     let routes = generate_route_list(App);

@@ -29,7 +29,11 @@ pub enum Site {
 }
 
 impl Site {
-    pub async fn open(site_root: PathBuf, watched: bool) -> Result<Self, StartError> {
+    pub async fn open(
+        site_root: PathBuf,
+        watched: bool,
+        precompressed_dir: Option<PathBuf>,
+    ) -> Result<Self, StartError> {
         if !site_root.is_dir() {
             return Err(StartError::Config(format!(
                 "the site folder {} is missing: build the app first (cargo leptos build)",
@@ -55,10 +59,11 @@ impl Site {
                     (script_file(&script), Caching::Revalidate),
                 ])
                 .collect();
-            Ok::<_, std::io::Error>(Assets::compress_all(
-                &files,
-                &CompressionCache::beside(&site_root),
-            ))
+            let cache = precompressed_dir.map_or_else(
+                || CompressionCache::beside(&site_root),
+                CompressionCache::in_folder,
+            );
+            Ok::<_, std::io::Error>(Assets::compress_all(&files, &cache))
         })
         .await
         .map_err(std::io::Error::other)??;

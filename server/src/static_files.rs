@@ -220,6 +220,10 @@ pub struct CompressionCache {
 }
 
 impl CompressionCache {
+    pub fn in_folder(folder: PathBuf) -> Self {
+        Self { folder }
+    }
+
     /// `<site root>.precompressed`, beside the site: never served.
     pub fn beside(site_root: &Path) -> Self {
         let name = site_root

@@ -81,6 +81,11 @@ impl TestApp {
             database_url: format!("sqlite://{}", dir.path().join("test.db").display()),
             secure_transport: true,
             watch_site: false,
+            // Shared by every test: each would otherwise compress the
+            // worker's (debug, megabytes) wasm again at the best level.
+            precompressed_dir: Some(
+                std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("precompressed"),
+            ),
         };
         let router = server::build(&config).await.expect("app builds");
         Self {
