@@ -15,9 +15,9 @@ use crate::static_files::{sha256_hex, SiteFile};
 use axum::body::Bytes;
 use sha2::{Digest, Sha256};
 
-const GLUE: &str = include_str!(concat!(env!("OUT_DIR"), "/mozi_sw.js"));
-const WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/mozi_sw_bg.wasm"));
-const BOOTSTRAP: &str = include_str!("../../service-worker/bootstrap.js");
+static GLUE: &str = include_str!(concat!(env!("OUT_DIR"), "/mozi_sw.js"));
+static WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/mozi_sw_bg.wasm"));
+static BOOTSTRAP: &str = include_str!("../../service-worker/bootstrap.js");
 
 /// Kinds of file that make up the app shell.
 const PRECACHED_EXTENSIONS: &[&str] = &[
