@@ -108,11 +108,7 @@ pub fn assemble(site: &[SiteFile], worker_wasm: &SiteFile, dev: bool) -> WorkerS
 
 /// `/sw.js` as a site file.
 pub fn script_file(script: &WorkerScript) -> SiteFile {
-    SiteFile {
-        url: "/sw.js".to_owned(),
-        sha256: sha256_hex(script.source.as_bytes()),
-        bytes: Bytes::from(script.source.clone()),
-    }
+    SiteFile::new("/sw.js".to_owned(), Bytes::from(script.source.clone()))
 }
 
 #[cfg(test)]
@@ -120,11 +116,7 @@ mod tests {
     use super::*;
 
     fn file(url: &str, text: &str) -> SiteFile {
-        SiteFile {
-            url: url.to_owned(),
-            sha256: sha256_hex(text.as_bytes()),
-            bytes: Bytes::from(text.to_owned()),
-        }
+        SiteFile::new(url.to_owned(), Bytes::from(text.to_owned()))
     }
 
     fn site(css: &str) -> Vec<SiteFile> {

@@ -40,6 +40,16 @@ pub struct SiteFile {
     pub bytes: Bytes,
 }
 
+impl SiteFile {
+    pub fn new(url: String, bytes: Bytes) -> Self {
+        Self {
+            url,
+            sha256: sha256_hex(&bytes),
+            bytes,
+        }
+    }
+}
+
 /// Every file under `site_root`, sorted by URL.
 pub fn read_site(site_root: &Path) -> std::io::Result<Vec<SiteFile>> {
     let mut files = Vec::new();
@@ -59,11 +69,7 @@ pub fn read_site(site_root: &Path) -> std::io::Result<Vec<SiteFile>> {
                 .collect::<Vec<_>>()
                 .join("/");
             let bytes = Bytes::from(std::fs::read(&path)?);
-            files.push(SiteFile {
-                url: format!("/{relative}"),
-                sha256: sha256_hex(&bytes),
-                bytes,
-            });
+            files.push(SiteFile::new(format!("/{relative}"), bytes));
         }
     }
     files.sort_by(|a, b| a.url.cmp(&b.url));
@@ -320,11 +326,7 @@ mod tests {
     use super::*;
 
     fn file(url: &str, text: &str) -> SiteFile {
-        SiteFile {
-            url: url.to_owned(),
-            sha256: sha256_hex(text.as_bytes()),
-            bytes: Bytes::from(text.to_owned()),
-        }
+        SiteFile::new(url.to_owned(), Bytes::from(text.to_owned()))
     }
 
     fn request(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
