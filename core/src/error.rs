@@ -120,14 +120,16 @@ impl From<AppError> for WireError {
 }
 
 impl From<WireError> for AppError {
-    fn from(
-        WireError {
-            code,
-            message,
-            retry_after_secs,
-        }: WireError,
-    ) -> Self {
-        match code.as_str() {
+    fn from(wire: WireError) -> Self {
+        Self::from_wire(&wire.code, wire.message, wire.retry_after_secs)
+    }
+}
+
+impl AppError {
+    /// The error a wire form names (see [`WireError`]), whoever read it:
+    /// serde here, the outbox's JSON reader in the browser.
+    pub fn from_wire(code: &str, message: String, retry_after_secs: Option<u64>) -> Self {
+        match code {
             "invalid" => Self::Invalid(message),
             "bad_request" => Self::BadRequest(message),
             "unauthorized" => Self::Unauthorized(message),

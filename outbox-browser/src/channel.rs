@@ -21,8 +21,8 @@ thread_local! {
 /// Tells every listener in every other context that the queue changed.
 pub fn notify(applied: &[Applied]) {
     CHANNEL.with(|channel| {
-        if let (Some(channel), Ok(json)) = (channel, serde_json::to_string(applied)) {
-            let _ = channel.post_message(&json.into());
+        if let Some(channel) = channel {
+            let _ = channel.post_message(&crate::json::stringify(applied).into());
         }
     });
 }
@@ -43,7 +43,7 @@ pub fn listen(mut on_change: impl FnMut(Vec<Applied>) + 'static) -> Result<Liste
         let applied = event
             .data()
             .as_string()
-            .and_then(|json| serde_json::from_str(&json).ok())
+            .and_then(|json| crate::json::parse(&json))
             .unwrap_or_default();
         on_change(applied);
     });

@@ -5,7 +5,6 @@
 //! instead, so it shows the change (and fetches again).
 
 use crate::database::{self, DELIVERED};
-use crate::store::commit;
 use crate::OutboxError;
 use js_sys::{Object, Reflect};
 use mozi_core::{Applied, UnixMillis};
@@ -23,14 +22,13 @@ pub async fn remember(applied: &[Applied]) -> Result<(), OutboxError> {
     let database = database::open().await?;
     let transaction = database.write_relaxed(&[DELIVERED])?;
     let store = transaction.object_store(DELIVERED)?;
-    for value in store.get_all(None, None)?.await? {
+    for value in store.get_all(None).await? {
         if entry_time(&value).is_none_or(|at| at < now - KEEP_MS) {
-            store.delete(Reflect::get(&value, &"id".into())?)?.await?;
+            store.delete(&Reflect::get(&value, &"id".into())?).await?;
         }
     }
     for result in applied {
-        let json = serde_json::to_string(result)
-            .map_err(|error| OutboxError::Database(error.to_string()))?;
+        let json = crate::json::stringify(result);
         let entry = Object::new();
         Reflect::set(
             &entry,
@@ -39,9 +37,9 @@ pub async fn remember(applied: &[Applied]) -> Result<(), OutboxError> {
         )?;
         Reflect::set(&entry, &"at".into(), &JsValue::from_f64(now as f64))?;
         Reflect::set(&entry, &"applied".into(), &json.into())?;
-        store.put(&entry.into(), None)?.await?;
+        store.put(&entry.into()).await?;
     }
-    commit(transaction).await
+    transaction.commit().await
 }
 
 /// What was applied in the last minute, oldest first.
@@ -51,16 +49,17 @@ pub async fn recently_delivered() -> Result<Vec<Applied>, OutboxError> {
     let transaction = database.read(&[DELIVERED])?;
     let mut entries: Vec<(UnixMillis, Applied)> = transaction
         .object_store(DELIVERED)?
-        .get_all(None, None)?
+        .get_all(None)
         .await?
         .iter()
         .filter_map(|value| {
             let at = entry_time(value).filter(|at| *at >= since)?;
             let json = Reflect::get(value, &"applied".into()).ok()?.as_string()?;
-            Some((at, serde_json::from_str(&json).ok()?))
+            Some((at, crate::json::parse(&json)?))
         })
         .collect();
-    entries.sort_by_key(|(at, _)| *at);
+    // Entries of one time were applied together, in any order.
+    entries.sort_unstable_by_key(|(at, _)| *at);
     Ok(entries.into_iter().map(|(_, applied)| applied).collect())
 }
 

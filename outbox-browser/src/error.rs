@@ -39,12 +39,6 @@ impl fmt::Display for OutboxError {
 
 impl std::error::Error for OutboxError {}
 
-impl From<idb::Error> for OutboxError {
-    fn from(error: idb::Error) -> Self {
-        OutboxError::Database(error.to_string())
-    }
-}
-
 impl From<JsValue> for OutboxError {
     fn from(value: JsValue) -> Self {
         OutboxError::Browser(

@@ -16,6 +16,7 @@ mod database;
 mod delivered;
 mod error;
 mod http;
+mod json;
 mod lock;
 pub mod queue;
 mod replay;

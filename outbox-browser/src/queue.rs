@@ -52,7 +52,7 @@ pub async fn records_of(user: UserId) -> Result<Vec<OutboxRecord>, OutboxError> 
         .into_iter()
         .filter(|record| record.user == user)
         .collect();
-    records.sort_by_key(|record| (record.created_at, record.key));
+    records.sort_unstable_by_key(OutboxRecord::queue_order);
     Ok(records)
 }
 

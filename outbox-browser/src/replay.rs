@@ -137,16 +137,8 @@ fn send(batch: Batch) -> impl Future<Output = Vec<(IdempotencyKey, Answer)>> {
             .collect(),
     };
     let keys: Vec<IdempotencyKey> = body.items.iter().map(|item| item.key).collect();
-    let reply = serde_json::to_string(&body)
-        .ok()
-        .map(|json| post_json(ENDPOINT, &json));
-    async move {
-        let reply = match reply {
-            Some(reply) => reply.await.ok(),
-            None => None,
-        };
-        answers(keys, reply)
-    }
+    let reply = post_json(ENDPOINT, &crate::json::stringify(&body));
+    async move { answers(keys, reply.await.ok()) }
 }
 
 /// The answer for each of `keys` in one reply (`None`: no answer came).
@@ -157,7 +149,7 @@ fn answers(keys: Vec<IdempotencyKey>, reply: Option<Reply>) -> Vec<(IdempotencyK
     let batch_answer = match reply {
         None => Answer::Network,
         Some(reply) if (200..300).contains(&reply.status) => {
-            if let Ok(response) = serde_json::from_str::<BatchResponse>(&reply.body) {
+            if let Some(response) = crate::json::parse::<BatchResponse>(&reply.body) {
                 items = response.results;
             }
             Answer::Network
@@ -169,7 +161,7 @@ fn answers(keys: Vec<IdempotencyKey>, reply: Option<Reply>) -> Vec<(IdempotencyK
                 .as_deref()
                 .and_then(|seconds| seconds.trim().parse::<u64>().ok())
                 .map(|seconds| seconds.saturating_mul(1_000)),
-            error: serde_json::from_str::<AppError>(&reply.body).ok(),
+            error: crate::json::parse::<AppError>(&reply.body),
         },
     };
     let mut answers = Vec::with_capacity(keys.len());

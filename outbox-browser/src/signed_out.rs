@@ -7,7 +7,6 @@
 //! under anyone else's session, so keeping them leaks nothing.
 
 use crate::database::{self, DELIVERED, VIEWS};
-use crate::store::commit;
 use crate::OutboxError;
 
 /// Empties `delivered` and `views` in one transaction, so a crash never
@@ -16,7 +15,7 @@ pub async fn forget_signed_out_user() -> Result<(), OutboxError> {
     let database = database::open().await?;
     let transaction = database.write(&[DELIVERED, VIEWS])?;
     for name in [DELIVERED, VIEWS] {
-        transaction.object_store(name)?.clear()?.await?;
+        transaction.object_store(name)?.clear().await?;
     }
-    commit(transaction).await
+    transaction.commit().await
 }

@@ -5,7 +5,6 @@
 
 use crate::database::{self, VIEWS};
 use crate::http::post_json;
-use crate::store::commit;
 use crate::OutboxError;
 use js_sys::{Object, Reflect};
 use mozi_outbox::{replayable_views, PageView, ViewReport};
@@ -20,8 +19,7 @@ pub async fn record_view(path: &str) -> Result<(), OutboxError> {
         path: path.to_owned(),
         viewed_at: crate::now(),
     };
-    let json =
-        serde_json::to_string(&view).map_err(|error| OutboxError::Database(error.to_string()))?;
+    let json = crate::json::stringify(&view);
     let stored = Object::new();
     Reflect::set(
         &stored,
@@ -31,11 +29,8 @@ pub async fn record_view(path: &str) -> Result<(), OutboxError> {
     Reflect::set(&stored, &"view".into(), &json.into())?;
     let database = database::open().await?;
     let transaction = database.write(&[VIEWS])?;
-    transaction
-        .object_store(VIEWS)?
-        .put(&stored.into(), None)?
-        .await?;
-    commit(transaction).await
+    transaction.object_store(VIEWS)?.put(&stored.into()).await?;
+    transaction.commit().await
 }
 
 /// Reports the stored views; keeps them if the server did not take them.
@@ -44,7 +39,7 @@ pub async fn send() -> Result<(), OutboxError> {
     let transaction = database.read(&[VIEWS])?;
     let stored = transaction
         .object_store(VIEWS)?
-        .get_all(None, Some(MAX_VIEWS_PER_REPORT as u32))?
+        .get_all(Some(MAX_VIEWS_PER_REPORT as u32))
         .await?;
     if stored.is_empty() {
         return Ok(());
@@ -55,7 +50,7 @@ pub async fn send() -> Result<(), OutboxError> {
         let id = Reflect::get(value, &"id".into())?;
         let view = Reflect::get(value, &"view".into())?
             .as_string()
-            .and_then(|json| serde_json::from_str::<PageView>(&json).ok());
+            .and_then(|json| crate::json::parse::<PageView>(&json));
         if let Some(view) = view {
             views.push(view);
         }
@@ -63,16 +58,14 @@ pub async fn send() -> Result<(), OutboxError> {
     }
     let (views, dropped) = replayable_views(&views, crate::now());
     let report = ViewReport { views, dropped };
-    let json =
-        serde_json::to_string(&report).map_err(|error| OutboxError::Database(error.to_string()))?;
-    match post_json(ENDPOINT, &json).await {
+    match post_json(ENDPOINT, &crate::json::stringify(&report)).await {
         Ok(reply) if (200..300).contains(&reply.status) => {
             let transaction = database.write(&[VIEWS])?;
             let store = transaction.object_store(VIEWS)?;
             for id in ids {
-                store.delete(id)?.await?;
+                store.delete(&id).await?;
             }
-            commit(transaction).await
+            transaction.commit().await
         }
         _ => Ok(()),
     }

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 /// backing off, being sent) waits too: nothing overtakes within a scope.
 pub fn next_batch(records: &[OutboxRecord], user: UserId, now: UnixMillis) -> Vec<IdempotencyKey> {
     let mut ordered: Vec<&OutboxRecord> = records.iter().filter(|r| r.user == user).collect();
-    ordered.sort_by_key(|record| (record.created_at, record.key));
+    ordered.sort_unstable_by_key(|record| record.queue_order());
     let mut blocked: HashSet<Scope> = HashSet::new();
     let mut batch = Vec::new();
     for record in ordered {

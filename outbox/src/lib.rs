@@ -12,6 +12,7 @@
 mod analytics;
 mod batch;
 mod collapse;
+pub mod json;
 mod policy;
 mod record;
 mod step;

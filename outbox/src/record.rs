@@ -1,15 +1,13 @@
 use mozi_core::{
     AppError, ConversationId, IdempotencyKey, Mutation, SessionId, UnixMillis, UserId,
 };
-use serde::{Deserialize, Serialize};
 
 /// The version of [`OutboxRecord`]'s stored shape; stored records of an
 /// older version are migrated, never dropped.
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Mutations in one scope are applied in the order the user made them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
     /// Starting a conversation and every message in it.
     Conversation(ConversationId),
@@ -29,8 +27,7 @@ impl Scope {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case", try_from = "StoredState")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ItemState {
     /// Waiting to be sent (again, after `not_before`).
     Pending,
@@ -42,8 +39,7 @@ pub enum ItemState {
     NeedsSignIn,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "reason", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FailReason {
     /// The server's reason, shown to the user.
     Refused { error: AppError },
@@ -51,48 +47,9 @@ pub enum FailReason {
     Expired,
 }
 
-/// How a stored [`ItemState`] is read: the JSON serde writes for it
-/// (`{"state":"failed","reason":{"reason":"refused","error":…}}`), read as
-/// plain structs with the tags as strings. Serde's reader for internally
-/// tagged enums buffers every field first: about 9 KB of the app's and the
-/// worker's wasm.
-#[derive(Deserialize)]
-struct StoredState {
-    state: String,
-    reason: Option<StoredReason>,
-}
-
-#[derive(Deserialize)]
-struct StoredReason {
-    reason: String,
-    error: Option<AppError>,
-}
-
-impl TryFrom<StoredState> for ItemState {
-    type Error = &'static str;
-
-    fn try_from(stored: StoredState) -> Result<Self, Self::Error> {
-        Ok(match stored.state.as_str() {
-            "pending" => ItemState::Pending,
-            "sending" => ItemState::Sending,
-            "needs_sign_in" => ItemState::NeedsSignIn,
-            "failed" => {
-                let stored = stored.reason.ok_or("a failed record without its reason")?;
-                let reason = match (stored.reason.as_str(), stored.error) {
-                    ("refused", Some(error)) => FailReason::Refused { error },
-                    ("expired", _) => FailReason::Expired,
-                    _ => return Err("an unknown reason"),
-                };
-                ItemState::Failed { reason }
-            }
-            _ => return Err("an unknown state"),
-        })
-    }
-}
-
-/// One queued mutation as stored on the device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "StoredRecord")]
+/// One queued mutation as stored on the device (its stored form is in
+/// `json`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxRecord {
     pub version: u32,
     /// Made when the user acted; the server applies each key once.
@@ -109,42 +66,6 @@ pub struct OutboxRecord {
     pub not_before: UnixMillis,
     /// When the user last pressed "Retry": the time-to-live counts from then.
     pub retried_at: Option<UnixMillis>,
-}
-
-/// How a stored [`OutboxRecord`] is read: all but its scope, which is made
-/// from its mutation again, as [`OutboxRecord::new`] made it. (Serde's
-/// reader for the scope's adjacently tagged shape is about 2 KB of wasm.)
-#[derive(Deserialize)]
-struct StoredRecord {
-    version: u32,
-    key: IdempotencyKey,
-    user: UserId,
-    mutation: Mutation,
-    created_at: UnixMillis,
-    attempts: u32,
-    last_error: Option<String>,
-    state: ItemState,
-    not_before: UnixMillis,
-    #[serde(default)]
-    retried_at: Option<UnixMillis>,
-}
-
-impl From<StoredRecord> for OutboxRecord {
-    fn from(stored: StoredRecord) -> Self {
-        Self {
-            version: stored.version,
-            key: stored.key,
-            user: stored.user,
-            scope: Scope::of(&stored.mutation),
-            mutation: stored.mutation,
-            created_at: stored.created_at,
-            attempts: stored.attempts,
-            last_error: stored.last_error,
-            state: stored.state,
-            not_before: stored.not_before,
-            retried_at: stored.retried_at,
-        }
-    }
 }
 
 impl OutboxRecord {
@@ -164,50 +85,14 @@ impl OutboxRecord {
         }
     }
 
+    /// The queue's order: oldest first, the key breaking ties, so two
+    /// records never compare equal and an unstable sort is exact.
+    pub fn queue_order(&self) -> (UnixMillis, IdempotencyKey) {
+        (self.created_at, self.key)
+    }
+
     /// Whether it may go into the next batch at `now`.
     pub fn is_due(&self, now: UnixMillis) -> bool {
         matches!(self.state, ItemState::Pending) && self.not_before <= now
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_state_reads_back_as_written_and_nothing_else_is_read() {
-        let states = [
-            ItemState::Pending,
-            ItemState::Sending,
-            ItemState::NeedsSignIn,
-            ItemState::Failed {
-                reason: FailReason::Expired,
-            },
-            ItemState::Failed {
-                reason: FailReason::Refused {
-                    error: AppError::Conflict("taken".into()),
-                },
-            },
-        ];
-        for state in states {
-            let json = serde_json::to_string(&state).unwrap();
-            assert_eq!(
-                serde_json::from_str::<ItemState>(&json).unwrap(),
-                state,
-                "{json}"
-            );
-        }
-        // As the derived reader took them before.
-        let refused = r#"{"state":"failed","reason":{"reason":"refused","error":{"code":"conflict","message":"taken"}}}"#;
-        assert_eq!(
-            serde_json::from_str::<ItemState>(refused).unwrap(),
-            ItemState::Failed {
-                reason: FailReason::Refused {
-                    error: AppError::Conflict("taken".into())
-                }
-            }
-        );
-        assert!(serde_json::from_str::<ItemState>(r#"{"state":"failed"}"#).is_err());
-        assert!(serde_json::from_str::<ItemState>(r#"{"state":"lost"}"#).is_err());
     }
 }

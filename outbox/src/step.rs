@@ -140,7 +140,7 @@ fn take_batch(
     changes: &mut Vec<Change>,
 ) -> Option<Batch> {
     let mut due: Vec<&OutboxRecord> = records.iter().filter(|record| record.is_due(now)).collect();
-    due.sort_by_key(|record| (record.created_at, record.key));
+    due.sort_unstable_by_key(|record| record.queue_order());
     let mut users: Vec<UserId> = Vec::new();
     for record in due {
         if !users.contains(&record.user) {

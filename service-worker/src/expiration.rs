@@ -25,7 +25,7 @@ pub fn expired(entries: &[(String, f64)], now: f64, limits: Limits) -> Vec<Strin
         }
     }
     if fresh.len() > limits.max_entries {
-        fresh.sort_by(|a, b| a.1.total_cmp(&b.1));
+        fresh.sort_unstable_by(|a, b| a.1.total_cmp(&b.1));
         let excess = fresh.len() - limits.max_entries;
         doomed.extend(fresh[..excess].iter().map(|entry| entry.0.clone()));
     }

@@ -24,7 +24,7 @@ pub fn title_of(html: &str) -> Option<String> {
 
 /// `pages` are (path, title); the list is sorted by title.
 pub fn render(template: &str, pages: &mut [(String, String)]) -> String {
-    pages.sort_by(|a, b| a.1.cmp(&b.1));
+    pages.sort_unstable_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
     let list = if pages.is_empty() {
         "<p>No pages are saved on this device yet.</p>".to_owned()
     } else {

@@ -19,7 +19,8 @@ pub fn cached_at(response: &Response) -> Option<f64> {
         .get(CACHED_AT_HEADER)
         .ok()
         .flatten()
-        .and_then(|value| value.parse().ok())
+        .map(|value| js_sys::Number::parse_float(&value))
+        .filter(|at| !at.is_nan())
 }
 
 /// A copy of `response` with `extra` headers added; consumes its body.
@@ -40,8 +41,13 @@ pub fn with_headers(response: &Response, extra: &[(&str, &str)]) -> Result<Respo
 }
 
 /// A copy of `response` stamped with the time now; consumes its body.
+/// Whole milliseconds, written and read without Rust's float formatting
+/// and parsing (20 KB of the worker's wasm).
 pub fn stamped(response: &Response) -> Result<Response, SwError> {
-    with_headers(response, &[(CACHED_AT_HEADER, &now_ms().to_string())])
+    with_headers(
+        response,
+        &[(CACHED_AT_HEADER, &(now_ms() as u64).to_string())],
+    )
 }
 
 /// Stores `response` (a clone the caller will not read) under `key`.
