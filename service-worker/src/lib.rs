@@ -37,7 +37,7 @@ use web_sys::{Client, ExtendableMessageEvent, FetchEvent, Request, Response};
 #[wasm_bindgen]
 pub fn start(config: JsValue) -> Result<(), JsValue> {
     WorkerState::set(WorkerState::parse(&config)?);
-    outbox::replay_in_background();
+    outbox::replay_after_start();
     Ok(())
 }
 
@@ -109,7 +109,7 @@ pub async fn on_message(event: ExtendableMessageEvent) -> Result<(), JsValue> {
                 .and_then(|source| source.dyn_into::<Client>().ok())
             {
                 let reply = WorkerToPage::Version {
-                    version: state.version,
+                    version: state.version.clone(),
                 };
                 client.post_message(&reply.to_js())?;
             }

@@ -7,9 +7,9 @@ use crate::error::{code, SwError};
 use crate::precache::Entry;
 use js_sys::{Array, Reflect};
 use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::JsValue;
 
-#[derive(Clone)]
 pub struct WorkerState {
     pub version: String,
     /// Development builds replace the previous worker at once.
@@ -18,7 +18,7 @@ pub struct WorkerState {
 }
 
 thread_local! {
-    static STATE: RefCell<Option<WorkerState>> = const { RefCell::new(None) };
+    static STATE: RefCell<Option<Rc<WorkerState>>> = const { RefCell::new(None) };
 }
 
 fn string_field(object: &JsValue, name: &str) -> Result<String, SwError> {
@@ -66,10 +66,11 @@ impl WorkerState {
     }
 
     pub fn set(state: WorkerState) {
-        STATE.with(|current| *current.borrow_mut() = Some(state));
+        STATE.with(|current| *current.borrow_mut() = Some(Rc::new(state)));
     }
 
-    pub fn get() -> Result<WorkerState, SwError> {
+    /// Shared, not copied: every request reads it.
+    pub fn get() -> Result<Rc<WorkerState>, SwError> {
         STATE
             .with(|current| current.borrow().clone())
             .ok_or_else(|| SwError::new(code::NOT_STARTED, "start() was not called"))
