@@ -67,7 +67,7 @@ fn internal(error: sqlx::Error) -> AppError {
 #[cfg(test)]
 pub(crate) mod testing {
     use super::Db;
-    use mozi_core::{AppError, Applied, IdempotencyKey, Mutation, Outcome, UserId};
+    use mozi_core::{AppError, Applied, IdempotencyKey, Mutation, Outcome, QueuedMutation, UserId};
 
     /// Applies one change under a fresh key, as the server's write path does.
     pub async fn change(
@@ -76,9 +76,12 @@ pub(crate) mod testing {
         mutation: Mutation,
         now: i64,
     ) -> Result<Applied, AppError> {
-        let application = db
-            .apply(user, IdempotencyKey::new_random(), &mutation, now)
-            .await?;
+        let item = QueuedMutation {
+            key: IdempotencyKey::new_random(),
+            mutation,
+        };
+        let mut applications = db.apply_batch(user, &[item], now).await?;
+        let application = applications.pop().ok_or(AppError::Internal)?;
         match application.result.outcome {
             Outcome::Applied(applied) => Ok(applied),
             Outcome::Failed(error) => Err(error),

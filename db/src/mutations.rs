@@ -1,19 +1,21 @@
 //! The one way data changes: every mutation (from a device's outbox or a
-//! plain form post) runs in its own `BEGIN IMMEDIATE` transaction that also
-//! records its result under the user's idempotency key: a repeated key (a
-//! resend, a second tab, a replay after a crash) gets the first result and
-//! changes nothing. Every read a change needs goes through that
-//! transaction's connection.
+//! plain form post) is applied inside a `BEGIN IMMEDIATE` transaction that
+//! also records its result under the user's idempotency key: a repeated key
+//! (a resend, a second tab, a replay after a crash) gets the first result
+//! and changes nothing. A batch is one transaction with a savepoint per
+//! item, so a refused item undoes only its own writes and the batch costs
+//! one commit, not one per item. Every read a change needs goes through
+//! that transaction's connection.
 
 use crate::messaging::{post_message_in, start_conversation_in, PostedMessage};
 use crate::schedule::set_bookmark_in;
 use crate::users::users_named_in;
 use crate::{internal, Db};
 use mozi_core::{
-    AppError, Applied, IdempotencyKey, ItemResult, MessageBody, Mutation, UnixMillis, UserId,
-    UsernameList, OUTBOX_TTL_MS,
+    AppError, Applied, IdempotencyKey, ItemResult, MessageBody, Mutation, QueuedMutation,
+    UnixMillis, UserId, UsernameList, OUTBOX_TTL_MS,
 };
-use sqlx::SqliteConnection;
+use sqlx::{Acquire, SqliteConnection};
 
 /// What applying one mutation did.
 #[derive(Debug)]
@@ -25,15 +27,16 @@ pub struct Application {
 }
 
 impl Db {
-    /// Applies `mutation` for `user` once per `key`. Failures (4xx) are not
-    /// recorded: they changed nothing, and a retry is judged afresh.
-    pub async fn apply(
+    /// Applies each of `items` for `user`, in order, once per key, in one
+    /// transaction. Refusals (4xx) are results, not recorded: they changed
+    /// nothing, and a retry is judged afresh. A server failure undoes the
+    /// whole batch, which the device then sends again.
+    pub async fn apply_batch(
         &self,
         user: UserId,
-        key: IdempotencyKey,
-        mutation: &Mutation,
+        items: &[QueuedMutation],
         now: UnixMillis,
-    ) -> Result<Application, AppError> {
+    ) -> Result<Vec<Application>, AppError> {
         // SQLite has one writer. Writers queue here, in order, rather than
         // each holding a pooled connection while SQLite makes it wait: the
         // pool stays free for reads, whatever one user sends.
@@ -45,43 +48,60 @@ impl Db {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(internal)?;
-        if let Some(result) = recorded(&mut tx, user, key).await? {
+        let mut applications = Vec::with_capacity(items.len());
+        for item in items {
+            applications.push(apply_item(&mut tx, user, item, now).await?);
+        }
+        tx.commit().await.map_err(internal)?;
+        Ok(applications)
+    }
+}
+
+/// One item of a batch, inside its own savepoint.
+async fn apply_item(
+    conn: &mut SqliteConnection,
+    user: UserId,
+    item: &QueuedMutation,
+    now: UnixMillis,
+) -> Result<Application, AppError> {
+    if let Some(result) = recorded(conn, user, item.key).await? {
+        return Ok(Application {
+            result,
+            new_message: None,
+        });
+    }
+    let mut savepoint = conn.begin().await.map_err(internal)?;
+    let (applied, new_message) = match effect(&mut savepoint, user, &item.mutation, now).await {
+        Ok(done) => done,
+        Err(AppError::Internal) => return Err(AppError::Internal),
+        Err(refusal) => {
+            savepoint.rollback().await.map_err(internal)?;
             return Ok(Application {
-                result,
+                result: ItemResult::failed(item.key, refusal),
                 new_message: None,
             });
         }
-        let (applied, new_message) = match effect(&mut tx, user, mutation, now).await {
-            Ok(done) => done,
-            Err(AppError::Internal) => return Err(AppError::Internal),
-            Err(refusal) => {
-                return Ok(Application {
-                    result: ItemResult::failed(key, refusal),
-                    new_message: None,
-                })
-            }
-        };
-        let result = ItemResult::applied(key, applied);
-        let json = serde_json::to_string(&result).map_err(|error| {
-            tracing::error!(%error, "could not encode a mutation result");
-            AppError::Internal
-        })?;
-        sqlx::query(
-            "INSERT INTO idempotency_keys (user_id, key, result, created_at) VALUES (?, ?, ?, ?)",
-        )
-        .bind(user.0)
-        .bind(key.to_string())
-        .bind(json)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        Ok(Application {
-            result,
-            new_message,
-        })
-    }
+    };
+    let result = ItemResult::applied(item.key, applied);
+    let json = serde_json::to_string(&result).map_err(|error| {
+        tracing::error!(%error, "could not encode a mutation result");
+        AppError::Internal
+    })?;
+    sqlx::query(
+        "INSERT INTO idempotency_keys (user_id, key, result, created_at) VALUES (?, ?, ?, ?)",
+    )
+    .bind(user.0)
+    .bind(item.key.to_string())
+    .bind(json)
+    .bind(now)
+    .execute(&mut *savepoint)
+    .await
+    .map_err(internal)?;
+    savepoint.commit().await.map_err(internal)?;
+    Ok(Application {
+        result,
+        new_message,
+    })
 }
 
 async fn recorded(

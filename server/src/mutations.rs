@@ -48,9 +48,6 @@ pub async fn apply_batch(
     // A few batches per user at a time: more would only queue behind the
     // database's one writer and hold everyone else's connections.
     let _turn = state.limits.batch_turn(user)?;
-    let mut results = Vec::with_capacity(batch.items.len());
-    for item in batch.items {
-        results.push(writes::apply(&state, user, item).await?);
-    }
+    let results = writes::apply_batch(&state, user, batch.items).await?;
     Ok(Json(BatchResponse { results }))
 }
