@@ -1,5 +1,8 @@
 //! Live updates: while someone is signed in, the page keeps one
 //! server-sent-events stream open and pages refetch what an event touches.
+//! A stream that drops reconnects by itself and the server resumes it after
+//! the last event it got; only when the events it missed are gone does the
+//! server say so, and pages refetch.
 
 use crate::components::Auth;
 use leptos::prelude::*;
@@ -9,17 +12,17 @@ use mozi_core::{MessageId, MessageView};
 pub struct LiveUpdates {
     /// The latest message pushed by the server.
     pub latest: RwSignal<Option<MessageView>>,
-    /// Counts reconnections of the stream, after which anything may have been missed.
-    pub reconnects: RwSignal<u32>,
+    /// Counts the server's word that events were missed for good.
+    pub refetches: RwSignal<u32>,
 }
 
 impl LiveUpdates {
-    /// Changes on every event and reconnection.
+    /// Changes on every event and every refetch asked for.
     pub fn changes(&self) -> (Option<MessageId>, u32) {
         (
             self.latest
                 .with(|latest| latest.as_ref().map(|message| message.id)),
-            self.reconnects.get(),
+            self.refetches.get(),
         )
     }
 }
@@ -31,7 +34,7 @@ pub fn use_live_updates() -> LiveUpdates {
 pub fn provide_live_updates(auth: Auth) {
     let live = LiveUpdates {
         latest: RwSignal::new(None),
-        reconnects: RwSignal::new(0),
+        refetches: RwSignal::new(0),
     };
     provide_context(live);
     #[cfg(feature = "hydrate")]
@@ -46,8 +49,6 @@ mod browser {
     use crate::components::Auth;
     use leptos::prelude::*;
     use mozi_core::LiveEvent;
-    use std::cell::Cell;
-    use std::rc::Rc;
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsCast;
     use web_sys::{EventSource, MessageEvent};
@@ -56,7 +57,7 @@ mod browser {
     struct Stream {
         source: EventSource,
         _on_event: Closure<dyn Fn(MessageEvent)>,
-        _on_open: Closure<dyn Fn()>,
+        _on_refetch: Closure<dyn Fn()>,
     }
 
     impl Drop for Stream {
@@ -100,19 +101,19 @@ mod browser {
                 on_event.as_ref().unchecked_ref(),
             )
             .ok()?;
-        // The browser reconnects by itself after a drop; events sent meanwhile
-        // are lost, so every reopening after the first tells pages to refetch.
-        let opened_before = Rc::new(Cell::new(false));
-        let on_open = Closure::<dyn Fn()>::new(move || {
-            if opened_before.replace(true) {
-                live.reconnects.update(|count| *count += 1);
-            }
+        let on_refetch = Closure::<dyn Fn()>::new(move || {
+            live.refetches.update(|count| *count += 1);
         });
-        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        source
+            .add_event_listener_with_callback(
+                LiveEvent::REFETCH_SSE_NAME,
+                on_refetch.as_ref().unchecked_ref(),
+            )
+            .ok()?;
         Some(Stream {
             source,
             _on_event: on_event,
-            _on_open: on_open,
+            _on_refetch: on_refetch,
         })
     }
 }

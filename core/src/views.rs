@@ -140,4 +140,7 @@ pub enum LiveEvent {
 impl LiveEvent {
     /// The name of the SSE event this is sent as.
     pub const SSE_NAME: &'static str = "live";
+    /// The SSE event telling a page that events it missed are gone (it was
+    /// away longer than the server keeps them): it refetches what it shows.
+    pub const REFETCH_SSE_NAME: &'static str = "refetch";
 }

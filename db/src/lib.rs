@@ -4,6 +4,7 @@
 //! its methods, which take already-validated domain types and answer with
 //! views or an [`AppError`].
 
+mod events;
 mod messaging;
 mod mutations;
 mod schedule;
@@ -17,6 +18,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use events::{EventPosition, StoredEvent};
 pub use messaging::PostedMessage;
 pub use mutations::Application;
 pub use users::{taken, Credentials};
@@ -67,7 +69,10 @@ fn internal(error: sqlx::Error) -> AppError {
 #[cfg(test)]
 pub(crate) mod testing {
     use super::Db;
-    use mozi_core::{AppError, Applied, IdempotencyKey, Mutation, Outcome, QueuedMutation, UserId};
+    use mozi_core::{
+        AppError, Applied, DisplayName, IdempotencyKey, Mutation, Outcome, QueuedMutation, UserId,
+        UserView, Username,
+    };
 
     /// Applies one change under a fresh key, as the server's write path does.
     pub async fn change(
@@ -86,6 +91,18 @@ pub(crate) mod testing {
             Outcome::Applied(applied) => Ok(applied),
             Outcome::Failed(error) => Err(error),
         }
+    }
+
+    /// A new account named `name`, displayed as `NAME`.
+    pub async fn user(db: &Db, name: &str) -> UserView {
+        db.create_user(
+            &Username::parse(name).expect("a valid username"),
+            &DisplayName::parse(&name.to_uppercase()).expect("a valid display name"),
+            "hash",
+            0,
+        )
+        .await
+        .expect("the account is created")
     }
 
     /// A fresh database in a temporary directory that lives as long as the guard.

@@ -1,7 +1,7 @@
 use crate::{internal, Db};
 use mozi_core::{
-    AppError, ConversationId, ConversationList, ConversationSummary, MessageBody, MessageId,
-    MessageView, PageCursor, Thread, UnixMillis, UserId, UserView,
+    AppError, ConversationId, ConversationList, ConversationSummary, LiveEvent, MessageBody,
+    MessageId, MessageView, PageCursor, Thread, UnixMillis, UserId, UserView,
 };
 use sqlx::SqliteConnection;
 
@@ -483,9 +483,16 @@ pub(crate) async fn post_message_in(
             "This message id is already used by another message.".into(),
         ));
     }
+    let members: Vec<UserId> = members.into_iter().map(|member| member.id).collect();
+    if newly_stored {
+        let event = LiveEvent::Message {
+            message: message.clone(),
+        };
+        crate::events::record_in(conn, &members, &event, now).await?;
+    }
     Ok(PostedMessage {
         message,
-        members: members.into_iter().map(|member| member.id).collect(),
+        members,
         newly_stored,
     })
 }
@@ -520,23 +527,9 @@ async fn members_visible_to(
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::{change, temp_db};
+    use crate::testing::{change, temp_db, user};
     use crate::Db;
-    use mozi_core::{
-        AppError, Applied, ConversationId, DisplayName, MessageId, Mutation, UserId, UserView,
-        Username,
-    };
-
-    async fn user(db: &Db, name: &str) -> UserView {
-        db.create_user(
-            &Username::parse(name).unwrap(),
-            &DisplayName::parse(&name.to_uppercase()).unwrap(),
-            "hash",
-            0,
-        )
-        .await
-        .unwrap()
-    }
+    use mozi_core::{AppError, Applied, ConversationId, MessageId, Mutation, UserId};
 
     async fn start(
         db: &Db,

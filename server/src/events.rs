@@ -2,11 +2,14 @@
 //!
 //! SSE rather than a WebSocket: updates flow one way, it is plain HTTP that
 //! the service worker can simply pass through, and the browser reconnects
-//! by itself.
+//! by itself, sending the id of the last event it got (`Last-Event-ID`):
+//! the stream resumes after it, on whichever server the reconnection
+//! reaches, with no gap and no duplicate.
 
 use app::backend::now_millis;
-use app::backend::{signed_in, AppState};
+use app::backend::{signed_in, AppState, Delivery};
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::{Stream, StreamExt};
 use mozi_core::{AppError, LiveEvent};
@@ -14,9 +17,23 @@ use std::convert::Infallible;
 use std::time::Duration;
 use tower_sessions::Session;
 
+/// The id a reconnecting stream last got. One that is not a number was not
+/// sent by us: read as an id no stream has, so the page refetches.
+fn last_seen(headers: &HeaderMap) -> Option<i64> {
+    let header = headers.get("last-event-id")?;
+    Some(
+        header
+            .to_str()
+            .ok()
+            .and_then(|id| id.trim().parse().ok())
+            .unwrap_or(-1),
+    )
+}
+
 pub async fn stream(
     State(state): State<AppState>,
     session: Session,
+    headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let signed_in = signed_in(&session)
         .await?
@@ -34,18 +51,20 @@ pub async fn stream(
         + Duration::from_millis(u64::try_from(ends_in_ms).unwrap_or_default());
     let events = state
         .live
-        .subscribe(signed_in.user, session_id, until)
-        .filter_map(|event| async move {
-            match Event::default()
-                .event(LiveEvent::SSE_NAME)
-                .json_data(&event)
-            {
-                Ok(event) => Some(Ok(event)),
-                Err(error) => {
-                    tracing::error!(%error, "could not encode a live event");
-                    None
-                }
-            }
+        .subscribe(signed_in.user, session_id, until, last_seen(&headers))
+        .await?
+        .map(|delivery| {
+            Ok(match delivery {
+                // Stored as the JSON it is sent as.
+                Delivery::Event(event) => Event::default()
+                    .event(LiveEvent::SSE_NAME)
+                    .id(event.id.to_string())
+                    .data(event.json),
+                Delivery::Refetch { id } => Event::default()
+                    .event(LiveEvent::REFETCH_SSE_NAME)
+                    .id(id.to_string())
+                    .data(""),
+            })
         });
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }

@@ -94,10 +94,12 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
     app::backend::prepare_password_checks().await;
     let limits = Arc::new(Limits::default());
     tokio::spawn(Arc::clone(&limits).forget_idle_keys());
+    let live = LiveHub::new(db.clone());
+    tokio::spawn(live.clone().prune_old_events());
     let state = AppState {
         leptos_options: config.leptos_options.clone(),
         db,
-        live: LiveHub::default(),
+        live,
         limits,
     };
     let transport = security::Transport {

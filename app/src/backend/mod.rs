@@ -12,7 +12,7 @@ pub use auth::{
     signed_in_user, start_session, verify_password, SignedIn,
 };
 pub use limits::Limits;
-pub use live::LiveHub;
+pub use live::{Delivery, LiveHub};
 pub use state::AppState;
 
 use axum::http::StatusCode;

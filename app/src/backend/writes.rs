@@ -1,13 +1,12 @@
 //! The one write path. Every change (a message, a conversation, a bookmark)
 //! from any door (a device's outbox batch, a server function, a plain form
 //! post before the app has loaded) is applied here: limits first, then the
-//! database applies it once under its idempotency key in one transaction,
-//! then its live event goes out. A batch is applied in one transaction.
+//! database applies it once under its idempotency key, with its live events,
+//! in one transaction, then the recipients' open streams are woken. A batch
+//! is applied in one transaction.
 
 use super::{now_millis, AppState};
-use mozi_core::{
-    AppError, Applied, ItemResult, LiveEvent, Mutation, Outcome, QueuedMutation, UserId,
-};
+use mozi_core::{AppError, Applied, ItemResult, Mutation, Outcome, QueuedMutation, UserId};
 
 /// Applies a batch of changes for `user`, in order. An item-level refusal
 /// (a 4xx, a rate limit) is in its result; only a server failure is an
@@ -43,12 +42,8 @@ pub async fn apply_batch(
             limited.or_else(|| {
                 let application = applied.next()?;
                 if let Some(posted) = application.new_message {
-                    state.live.publish(
-                        posted.members,
-                        LiveEvent::Message {
-                            message: posted.message,
-                        },
-                    );
+                    // The events are stored; their streams read them now.
+                    state.live.wake(&posted.members);
                 }
                 Some(application.result)
             })

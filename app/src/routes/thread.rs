@@ -84,7 +84,7 @@ fn ThreadPage() -> impl IntoView {
             (
                 id.get(),
                 arrivals.get(),
-                live.reconnects.get(),
+                live.refetches.get(),
                 deliveries.get().1,
                 auth.generation(),
                 before.get(),

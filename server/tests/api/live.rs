@@ -22,6 +22,73 @@ async fn read_until(body: &mut Body, needle: &str) -> String {
     seen
 }
 
+/// Opens `/api/events` as `cookie`, resuming after `last_event_id` if given.
+async fn open_stream(
+    app: &TestApp,
+    cookie: &str,
+    last_event_id: Option<&str>,
+) -> axum::response::Response {
+    let mut request = Request::get("/api/events").header(header::COOKIE, cookie);
+    if let Some(id) = last_event_id {
+        request = request.header("last-event-id", id);
+    }
+    app.router
+        .clone()
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap()
+}
+
+/// The `id:` of the event whose data holds `needle`.
+fn id_of(stream: &str, needle: &str) -> String {
+    stream
+        .split("\n\n")
+        .find(|event| event.contains(needle))
+        .and_then(|event| event.lines().find_map(|line| line.strip_prefix("id: ")))
+        .unwrap_or_else(|| panic!("no id for {needle:?} in {stream:?}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_stream_that_reconnects_resumes_after_its_last_event_with_no_gap_or_repeat() {
+    let app = TestApp::new().await;
+    let ada = app.sign_up("ada").await;
+    let bob = app.sign_up("bob").await;
+    let conversation = app.start_conversation(&ada, "bob").await;
+    let send = |id: &'static str, body: &'static str| {
+        let (app, ada, conversation) = (&app, &ada, &conversation);
+        async move {
+            let reply = app.send_message(ada, conversation, id, body).await;
+            assert!(reply.status.is_success(), "{}", reply.text);
+        }
+    };
+
+    let mut first = open_stream(&app, &bob, None).await.into_body();
+    send("9a1b2c3d-0000-4000-8000-000000000001", "one").await;
+    let seen = read_until(&mut first, "one").await;
+    let last = id_of(&seen, "one");
+    drop(first);
+
+    // Sent while bob's stream was away.
+    send("9a1b2c3d-0000-4000-8000-000000000002", "two").await;
+    send("9a1b2c3d-0000-4000-8000-000000000003", "three").await;
+    let mut resumed = open_stream(&app, &bob, Some(&last)).await.into_body();
+    let seen = read_until(&mut resumed, "three").await;
+    assert!(seen.contains("two"), "{seen}");
+    assert!(!seen.contains("\"one\""), "nothing twice: {seen}");
+    let (two, three) = (id_of(&seen, "two"), id_of(&seen, "three"));
+    let as_number = |id: &str| id.parse::<i64>().expect("numeric ids");
+    assert_eq!(as_number(&two), as_number(&last) + 1);
+    assert_eq!(as_number(&three), as_number(&two) + 1);
+
+    // An id the server never sent: the page is told to refetch, and the
+    // stream goes on.
+    let mut unknown = open_stream(&app, &bob, Some("not-an-id")).await.into_body();
+    read_until(&mut unknown, "event: refetch").await;
+    send("9a1b2c3d-0000-4000-8000-000000000004", "four").await;
+    read_until(&mut unknown, "four").await;
+}
+
 #[tokio::test]
 async fn members_receive_new_messages_live_and_outsiders_do_not() {
     let app = TestApp::new().await;
@@ -30,28 +97,14 @@ async fn members_receive_new_messages_live_and_outsiders_do_not() {
     let eve = app.sign_up("eve").await;
     let conversation = app.start_conversation(&ada, "bob").await;
 
-    let open = |cookie: String| {
-        let router = app.router.clone();
-        async move {
-            router
-                .oneshot(
-                    Request::get("/api/events")
-                        .header(header::COOKIE, cookie)
-                        .body(Body::empty())
-                        .unwrap(),
-                )
-                .await
-                .unwrap()
-        }
-    };
-    let bobs_stream = open(bob.clone()).await;
+    let bobs_stream = open_stream(&app, &bob, None).await;
     assert_eq!(bobs_stream.status(), StatusCode::OK);
     assert_eq!(
         bobs_stream.headers()[header::CONTENT_TYPE],
         "text/event-stream"
     );
     let mut bobs_body = bobs_stream.into_body();
-    let mut eves_body = open(eve.clone()).await.into_body();
+    let mut eves_body = open_stream(&app, &eve, None).await.into_body();
 
     let eves_message_conversation = app.start_conversation(&eve, "ada").await;
     app.send_message(
