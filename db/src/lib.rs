@@ -23,6 +23,9 @@ pub use messaging::PostedMessage;
 pub use mutations::Application;
 pub use users::{taken, Credentials};
 
+/// This build's migrations, embedded once.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: SqlitePool,
@@ -46,12 +49,36 @@ impl Db {
             .max_connections(8)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
+        MIGRATOR.run(&pool).await?;
         seed::load_conference_if_empty(&pool).await?;
         Ok(Self {
             pool,
             write_turn: Arc::default(),
         })
+    }
+
+    /// Why this database should not serve yet, if it should not: it does
+    /// not answer, or a migration of this build is not applied (another
+    /// instance of an older build may have started on it).
+    pub async fn readiness(&self) -> Result<(), &'static str> {
+        let applied: Vec<(i64, bool)> =
+            sqlx::query_as("SELECT version, success FROM _sqlx_migrations")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|error| {
+                    tracing::warn!(%error, "the database does not answer");
+                    "the database does not answer"
+                })?;
+        let all_applied = MIGRATOR.iter().all(|migration| {
+            applied
+                .iter()
+                .any(|(version, success)| *version == migration.version && *success)
+        });
+        if all_applied {
+            Ok(())
+        } else {
+            Err("database migrations are not all applied")
+        }
     }
 
     /// The pool, for the session store that shares this database.

@@ -5,6 +5,7 @@ mod config;
 mod csp_reports;
 mod error_status;
 mod events;
+mod health;
 mod mutations;
 mod security;
 mod service_worker;
@@ -32,6 +33,7 @@ use tower_sessions_sqlx_store::SqliteStore;
 use tracing::Level;
 
 pub use config::Config;
+pub use health::Draining;
 
 /// The largest request body accepted, but for mutation batches. A
 /// 4,000-character message is at most 16 KB of UTF-8, a little more once
@@ -76,8 +78,9 @@ pub fn init_tracing() -> tracing_appender::non_blocking::WorkerGuard {
 }
 
 /// Builds the whole application: opens the database and session store and
-/// returns the router. Tests call this with a temporary database.
-pub async fn build(config: &Config) -> Result<Router, StartError> {
+/// returns the router, whose `/readyz` fails once `draining` is started.
+/// Tests call this with a temporary database.
+pub async fn build(config: &Config, draining: Draining) -> Result<Router, StartError> {
     let db = Db::connect(&config.database_url).await?;
     let store = SqliteStore::new(db.pool().clone());
     store.migrate().await?;
@@ -117,6 +120,14 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
     .await?;
     let routes = generate_route_list(App);
     let router = Router::new()
+        .route("/healthz", axum::routing::get(health::healthz))
+        .route(
+            "/readyz",
+            axum::routing::get({
+                let db = state.db.clone();
+                move || health::readyz(db.clone(), draining.clone())
+            }),
+        )
         .route("/api/events", axum::routing::get(events::stream))
         .route("/api/views", axum::routing::post(views::report))
         .route(
@@ -194,14 +205,19 @@ async fn delete_expired_sessions(store: SqliteStore) {
 /// SIGTERM, then gives open requests a moment to finish.
 pub async fn run() -> Result<(), StartError> {
     let config = Config::from_env().await?;
-    let router = build(&config).await?;
+    let draining = Draining::default();
+    let router = build(&config, draining.clone()).await?;
     let address = config.leptos_options.site_addr;
     let listener = tokio::net::TcpListener::bind(address).await?;
     tracing::info!("MOZI is running at http://{address}");
     println!("MOZI is running at http://{address}");
     // The peer address feeds the per-address rate limits.
     let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let server = axum::serve(listener, service).with_graceful_shutdown(shutdown_signal());
+    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        // Load balancers asking /readyz now take this server out.
+        draining.start();
+    });
     // Live-update streams never end by themselves, so the drain is capped.
     tokio::select! {
         result = server => result?,

@@ -2,6 +2,7 @@
 //! each on its own temporary SQLite database.
 
 mod accounts;
+mod health;
 mod live;
 mod outbox;
 mod privacy;

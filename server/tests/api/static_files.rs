@@ -87,3 +87,18 @@ async fn pages_are_still_compressed_and_unknown_files_are_not_found() {
     let missing = app.get_with("/pkg/missing.js", &[]).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
+
+/// Servers behind a load balancer: every instance of one build serves the
+/// same worker, byte for byte, so switching servers never looks like an
+/// update. (Two instances in turn, each with its own folder and database.)
+#[tokio::test]
+async fn every_instance_of_a_build_serves_the_same_worker() {
+    let mut served = Vec::new();
+    for _ in 0..2 {
+        let app = TestApp::new().await;
+        let script = app.get_with("/sw.js", &[]).await;
+        assert_eq!(script.status, StatusCode::OK);
+        served.push((script.bytes, script.headers[header::ETAG].clone()));
+    }
+    assert_eq!(served[0], served[1]);
+}

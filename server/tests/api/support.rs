@@ -29,6 +29,10 @@ pub const STYLESHEET: &str = "body { margin: 0 }\n.card { padding: 1rem }\n\
 
 pub struct TestApp {
     pub router: Router,
+    /// Set to see the server as one that is shutting down.
+    pub draining: server::Draining,
+    /// The test's database, for what only another program would do to it.
+    pub database_url: String,
     _dir: tempfile::TempDir,
     _turn: OwnedMutexGuard<()>,
 }
@@ -73,12 +77,13 @@ impl TestApp {
         let site = dir.path().join("site");
         std::fs::create_dir_all(site.join("pkg")).expect("site folder");
         std::fs::write(site.join("pkg/mozi.css"), STYLESHEET).expect("a shell file");
+        let database_url = format!("sqlite://{}", dir.path().join("test.db").display());
         let config = Config {
             leptos_options: LeptosOptions::builder()
                 .output_name("mozi")
                 .site_root(site.display().to_string())
                 .build(),
-            database_url: format!("sqlite://{}", dir.path().join("test.db").display()),
+            database_url: database_url.clone(),
             secure_transport: true,
             watch_site: false,
             // Shared by every test: each would otherwise compress the
@@ -87,9 +92,14 @@ impl TestApp {
                 std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("precompressed"),
             ),
         };
-        let router = server::build(&config).await.expect("app builds");
+        let draining = server::Draining::default();
+        let router = server::build(&config, draining.clone())
+            .await
+            .expect("app builds");
         Self {
             router,
+            draining,
+            database_url,
             _dir: dir,
             _turn: turn,
         }
