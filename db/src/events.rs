@@ -5,6 +5,7 @@
 use crate::{internal, Db};
 use mozi_core::{AppError, LiveEvent, UnixMillis, UserId};
 use sqlx::SqliteConnection;
+use std::collections::BTreeMap;
 
 /// One stored event: its per-user id and its JSON.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,38 +23,75 @@ pub struct EventPosition {
     pub oldest_kept: Option<i64>,
 }
 
-/// Stores `event` for each of `recipients`, under the next id of each.
-pub(crate) async fn record_in(
-    conn: &mut SqliteConnection,
-    recipients: &[UserId],
-    event: &LiveEvent,
-    now: UnixMillis,
-) -> Result<(), AppError> {
-    let json = serde_json::to_string(event).map_err(|error| {
-        tracing::error!(%error, "could not encode a live event");
-        AppError::Internal
-    })?;
-    for recipient in recipients {
-        // The writer's lock (one per database) makes ids count up in the
-        // order events are committed.
-        let (id,): (i64,) = sqlx::query_as(
-            "UPDATE users SET last_event_id = last_event_id + 1 WHERE id = ?
-             RETURNING last_event_id",
-        )
-        .bind(recipient.0)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(internal)?;
-        sqlx::query("INSERT INTO events (user_id, id, event, created_at) VALUES (?, ?, ?, ?)")
+/// The live events of one batch, stored when it ends: one statement per
+/// recipient to take their ids, and a few for every row, however many
+/// messages the batch holds.
+#[derive(Default)]
+pub(crate) struct PendingEvents {
+    events: Vec<(Vec<UserId>, String)>,
+}
+
+/// Rows per multi-row insert (four values each).
+const ROWS_PER_INSERT: usize = 100;
+
+impl PendingEvents {
+    pub(crate) fn add(&mut self, recipients: &[UserId], event: &LiveEvent) -> Result<(), AppError> {
+        let json = serde_json::to_string(event).map_err(|error| {
+            tracing::error!(%error, "could not encode a live event");
+            AppError::Internal
+        })?;
+        self.events.push((recipients.to_vec(), json));
+        Ok(())
+    }
+
+    /// Stores every event for each of its recipients, under their next ids,
+    /// in the order the events were added.
+    pub(crate) async fn write(
+        self,
+        conn: &mut SqliteConnection,
+        now: UnixMillis,
+    ) -> Result<(), AppError> {
+        let mut counts: BTreeMap<UserId, i64> = BTreeMap::new();
+        for (recipients, _) in &self.events {
+            for recipient in recipients {
+                *counts.entry(*recipient).or_default() += 1;
+            }
+        }
+        // The next id of each recipient. The writer's lock (one per
+        // database) makes ids count up in the order events are committed.
+        let mut next_id: BTreeMap<UserId, i64> = BTreeMap::new();
+        for (recipient, count) in counts {
+            let (last,): (i64,) = sqlx::query_as(
+                "UPDATE users SET last_event_id = last_event_id + ? WHERE id = ?
+                 RETURNING last_event_id",
+            )
+            .bind(count)
             .bind(recipient.0)
-            .bind(id)
-            .bind(&json)
-            .bind(now)
-            .execute(&mut *conn)
+            .fetch_one(&mut *conn)
             .await
             .map_err(internal)?;
+            next_id.insert(recipient, last - count + 1);
+        }
+        let mut rows = Vec::new();
+        for (recipients, json) in &self.events {
+            for recipient in recipients {
+                let id = next_id.get_mut(recipient).ok_or(AppError::Internal)?;
+                rows.push((*recipient, *id, json));
+                *id += 1;
+            }
+        }
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let values = vec!["(?, ?, ?, ?)"; chunk.len()].join(", ");
+            let sql =
+                format!("INSERT INTO events (user_id, id, event, created_at) VALUES {values}");
+            let mut query = sqlx::query(&sql);
+            for (recipient, id, json) in chunk {
+                query = query.bind(recipient.0).bind(*id).bind(*json).bind(now);
+            }
+            query.execute(&mut *conn).await.map_err(internal)?;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 impl Db {
@@ -108,7 +146,7 @@ impl Db {
 #[cfg(test)]
 mod tests {
     use crate::testing::{change, temp_db, user};
-    use mozi_core::{Applied, ConversationId, MessageId, Mutation};
+    use mozi_core::{Applied, ConversationId, IdempotencyKey, MessageId, Mutation, QueuedMutation};
 
     #[tokio::test]
     async fn every_member_gets_each_message_under_its_own_next_id() {
@@ -147,6 +185,47 @@ mod tests {
         db.prune_events(100).await.unwrap();
         let position = db.event_position(bob).await.unwrap();
         assert_eq!((position.last, position.oldest_kept), (2, None));
+    }
+
+    #[tokio::test]
+    async fn a_batch_stores_its_events_in_order_and_a_resend_stores_none() {
+        let (db, _dir) = temp_db().await;
+        let (ada, bob) = (user(&db, "ada").await.id, user(&db, "bob").await.id);
+        let start = Mutation::StartConversation {
+            conversation: ConversationId::new_random(),
+            usernames: "bob".into(),
+        };
+        let Applied::Conversation { conversation } = change(&db, ada, start, 1).await.unwrap()
+        else {
+            panic!("a conversation")
+        };
+        let items: Vec<QueuedMutation> = ["one", "two", "three"]
+            .into_iter()
+            .map(|body| QueuedMutation {
+                key: IdempotencyKey::new_random(),
+                mutation: Mutation::SendMessage {
+                    conversation,
+                    id: MessageId::new_random(),
+                    body: body.into(),
+                    created_at: 2,
+                },
+            })
+            .collect();
+        db.apply_batch(ada, &items, 10).await.unwrap();
+        // The same batch again (a resend): answered, nothing new to tell.
+        db.apply_batch(ada, &items, 11).await.unwrap();
+        for member in [ada, bob] {
+            let events = db.events_after(member, 0, 10).await.unwrap();
+            let ids: Vec<i64> = events.iter().map(|event| event.id).collect();
+            assert_eq!(ids, [1, 2, 3]);
+            for (event, body) in events.iter().zip(["one", "two", "three"]) {
+                assert!(
+                    event.json.contains(&format!("\"{body}\"")),
+                    "{}",
+                    event.json
+                );
+            }
+        }
     }
 
     #[tokio::test]

@@ -1,9 +1,10 @@
 use crate::{internal, Db};
 use mozi_core::{
-    AppError, ConversationId, ConversationList, ConversationSummary, LiveEvent, MessageBody,
-    MessageId, MessageView, PageCursor, Thread, UnixMillis, UserId, UserView,
+    AppError, ConversationId, ConversationList, ConversationSummary, MessageBody, MessageId,
+    MessageView, PageCursor, Thread, UnixMillis, UserId, UserView,
 };
 use sqlx::SqliteConnection;
+use std::collections::hash_map::{Entry, HashMap};
 
 /// How many messages a page of a thread shows.
 const MESSAGES_PER_PAGE: i64 = 50;
@@ -423,11 +424,79 @@ async fn insert_conversation(
     Ok(id)
 }
 
-/// Stores a message once, inside the caller's transaction. Posting the same
-/// id again returns the stored message and changes nothing; an id used for
-/// anything else is a conflict.
+/// What one batch has learned of the conversations its messages go to:
+/// each is looked up once (its alias and members), and its activity is
+/// written once, when the batch ends, rather than once per message.
+#[derive(Default)]
+pub(crate) struct BatchConversations {
+    /// By the id the device used.
+    known: HashMap<ConversationId, KnownConversation>,
+    /// Conversations that got a new message from the batch's author.
+    active: Vec<ConversationId>,
+}
+
+struct KnownConversation {
+    id: ConversationId,
+    members: Vec<UserView>,
+}
+
+impl BatchConversations {
+    async fn visible_to(
+        &mut self,
+        conn: &mut SqliteConnection,
+        viewer: UserId,
+        id: ConversationId,
+    ) -> Result<&KnownConversation, AppError> {
+        let known = match self.known.entry(id) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(slot) => {
+                let resolved = resolve_alias(conn, viewer, id).await?;
+                let members = members_visible_to(conn, viewer, resolved).await?;
+                slot.insert(KnownConversation {
+                    id: resolved,
+                    members,
+                })
+            }
+        };
+        Ok(known)
+    }
+
+    /// Writes the activity of the batch's messages: each conversation's
+    /// last activity, and the author's own messages as read by them.
+    pub(crate) async fn finish(
+        self,
+        conn: &mut SqliteConnection,
+        author: UserId,
+        now: UnixMillis,
+    ) -> Result<(), AppError> {
+        for conversation in self.active {
+            sqlx::query("UPDATE conversations SET last_activity_at = ? WHERE id = ?")
+                .bind(now)
+                .bind(conversation.to_string())
+                .execute(&mut *conn)
+                .await
+                .map_err(internal)?;
+            sqlx::query(
+                "UPDATE conversation_members SET last_read_at = ?
+                 WHERE conversation_id = ? AND user_id = ?",
+            )
+            .bind(now)
+            .bind(conversation.to_string())
+            .bind(author.0)
+            .execute(&mut *conn)
+            .await
+            .map_err(internal)?;
+        }
+        Ok(())
+    }
+}
+
+/// Stores a message inside the caller's transaction, once per id: a
+/// resend of a stored id is answered with the stored message.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn post_message_in(
     conn: &mut SqliteConnection,
+    conversations: &mut BatchConversations,
     author: UserId,
     conversation: ConversationId,
     id: MessageId,
@@ -435,8 +504,15 @@ pub(crate) async fn post_message_in(
     created_at: UnixMillis,
     now: UnixMillis,
 ) -> Result<PostedMessage, AppError> {
-    let conversation = resolve_alias(conn, author, conversation).await?;
-    let members = members_visible_to(conn, author, conversation).await?;
+    let known = conversations.visible_to(conn, author, conversation).await?;
+    let conversation = known.id;
+    let members: Vec<UserId> = known.members.iter().map(|member| member.id).collect();
+    let author_view = known
+        .members
+        .iter()
+        .find(|member| member.id == author)
+        .cloned()
+        .ok_or(AppError::Internal)?;
     let inserted = sqlx::query(
         "INSERT INTO messages (id, conversation_id, author_id, body, created_at, received_at)
          VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
@@ -450,24 +526,22 @@ pub(crate) async fn post_message_in(
     .execute(&mut *conn)
     .await
     .map_err(internal)?;
-    let newly_stored = inserted.rows_affected() == 1;
-    if newly_stored {
-        sqlx::query("UPDATE conversations SET last_activity_at = ? WHERE id = ?")
-            .bind(now)
-            .bind(conversation.to_string())
-            .execute(&mut *conn)
-            .await
-            .map_err(internal)?;
-        sqlx::query(
-            "UPDATE conversation_members SET last_read_at = ?
-             WHERE conversation_id = ? AND user_id = ?",
-        )
-        .bind(now)
-        .bind(conversation.to_string())
-        .bind(author.0)
-        .execute(&mut *conn)
-        .await
-        .map_err(internal)?;
+    if inserted.rows_affected() == 1 {
+        if !conversations.active.contains(&conversation) {
+            conversations.active.push(conversation);
+        }
+        let message = MessageView {
+            id,
+            conversation_id: conversation,
+            author: author_view,
+            body: body.as_str().to_owned(),
+            created_at,
+        };
+        return Ok(PostedMessage {
+            message,
+            members,
+            newly_stored: true,
+        });
     }
     let stored: MessageRow = sqlx::query_as(&format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.author_id
@@ -483,17 +557,10 @@ pub(crate) async fn post_message_in(
             "This message id is already used by another message.".into(),
         ));
     }
-    let members: Vec<UserId> = members.into_iter().map(|member| member.id).collect();
-    if newly_stored {
-        let event = LiveEvent::Message {
-            message: message.clone(),
-        };
-        crate::events::record_in(conn, &members, &event, now).await?;
-    }
     Ok(PostedMessage {
         message,
         members,
-        newly_stored,
+        newly_stored: false,
     })
 }
 

@@ -1,6 +1,7 @@
 //! Durable message writes per second through the whole server: mutation
-//! batches of 100 posted to `/api/mutations` (each message in its own
-//! transaction with its idempotency record, WAL, synchronous=NORMAL), and
+//! batches of 100 posted to `/api/mutations` (a batch in one transaction,
+//! a savepoint per message, with their idempotency records and live events;
+//! WAL, synchronous=NORMAL), and
 //! single messages through the `send_message` server function, on a
 //! temporary SQLite file. Prints figures; run with `cargo bench -p server`.
 
