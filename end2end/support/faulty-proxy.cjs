@@ -10,9 +10,11 @@
 //   "kill"        the server process is killed (SIGKILL) a few milliseconds
 //                 into the batch and started again; batches sent while it
 //                 is down find no server.
-// It also notes the bytes of every other answer as sent (`downloads`), and
-// can rewrite the answer to a GET of a given path (`rewrites`): a file that
-// no longer matches its hash, or another version's worker script.
+// It also notes the bytes of every other answer as sent (`downloads`), can
+// rewrite the answer to a GET of a given path (`rewrites`): a file that no
+// longer matches its hash, or another version's worker script, and can cut
+// the open answers to a path and drop every new request for it until told
+// otherwise (`cut`, `restore`): an event stream on a network that failed.
 
 // CommonJS, as server-process.cjs: the TypeScript tests (update.spec.ts)
 // and the ES-module benchmarks (bench/outbox-bench.mjs) both load it.
@@ -54,6 +56,10 @@ class FaultyProxy {
   downloads = [];
   /** Path → function from the answer's (uncompressed) body to the body sent instead. */
   rewrites = new Map();
+  /** Paths whose requests are dropped (`cut`). */
+  cutPaths = new Set();
+  /** The sockets of answers being sent, with their paths. */
+  openAnswers = new Map();
 
   constructor(server, random) {
     this.server = server;
@@ -74,8 +80,26 @@ class FaultyProxy {
     await this.restarting;
   }
 
+  /** Cuts the answers to `path` being sent and drops new requests for it. */
+  cut(path) {
+    this.cutPaths.add(path);
+    for (const [socket, answerPath] of this.openAnswers) {
+      if (answerPath === path) socket.destroy();
+    }
+  }
+
+  /** Lets requests for `path` through again. */
+  restore(path) {
+    this.cutPaths.delete(path);
+  }
+
   handle(incoming, outgoing) {
     const path = new URL(incoming.url, this.url).pathname;
+    if (this.cutPaths.has(path)) {
+      // A network error, not an HTTP one: an EventSource tries again.
+      incoming.socket.destroy();
+      return;
+    }
     if (incoming.method === "GET" && this.rewrites.has(path)) {
       this.forwardRewritten(incoming, outgoing, this.rewrites.get(path));
       return;
@@ -134,6 +158,8 @@ class FaultyProxy {
           const download = { path: new URL(incoming.url, this.url).pathname, bytes: 0 };
           answer.on("data", (chunk) => (download.bytes += chunk.length));
           answer.on("end", () => this.downloads.push(download));
+          this.openAnswers.set(incoming.socket, download.path);
+          outgoing.on("close", () => this.openAnswers.delete(incoming.socket));
           outgoing.writeHead(answer.statusCode, answer.headers);
           answer.pipe(outgoing);
           return;

@@ -1,4 +1,5 @@
 import { test, expect, open, signUp, uniqueName, watchErrors } from "../support/fixtures";
+import { FaultyProxy } from "../support/faulty-proxy.cjs";
 
 test("two people message each other live, and a reload keeps everything", async ({ browser, server }) => {
   const adaName = uniqueName("ada");
@@ -84,4 +85,58 @@ test("a group conversation reaches every member", async ({ browser, server }) =>
     await expect(item).toContainText(names[0].toUpperCase());
   }
   for (const member of [ann, ben, cat]) await member.context.close();
+});
+
+test("a live stream that drops resumes where it stopped: nothing missed, nothing twice", async ({ browser, server }) => {
+  // Bob reaches the server through a proxy that can cut his event stream;
+  // Ada goes straight to it.
+  const proxy = await FaultyProxy.start({ port: Number(new URL(server.url).port) }, Math.random);
+  const adaName = uniqueName("ada");
+  const bobName = uniqueName("bob");
+  const ada = await signUp(browser, server.url, adaName);
+  const bob = await signUp(browser, proxy.url, bobName);
+  const bobErrors = watchErrors(bob.page);
+
+  await open(ada.page, "/messages");
+  await ada.page.getByRole("textbox", { name: "Usernames" }).fill(bobName);
+  await ada.page.getByRole("button", { name: "Start conversation" }).click();
+  await expect(ada.page).toHaveURL(/\/messages\/[0-9a-f-]{36}$/);
+  const thread = new URL(ada.page.url()).pathname;
+  const adaMessages = ada.page.getByRole("list", { name: "Messages" }).getByRole("listitem");
+  const send = async (text: string, count: number) => {
+    await ada.page.getByRole("textbox", { name: "Message" }).fill(text);
+    await ada.page.getByRole("button", { name: "Send" }).click();
+    await expect(adaMessages).toHaveCount(count);
+    await expect(adaMessages.last()).toContainText("Sent");
+  };
+
+  // Once the server has the conversation (the first message is sent), Bob
+  // opens it; the next message comes live.
+  await send("one", 1);
+  await open(bob.page, thread);
+  const bobMessages = bob.page.getByRole("list", { name: "Messages" }).getByRole("listitem");
+  await expect(bobMessages).toHaveText([/one/]);
+  await send("two", 2);
+  await expect(bobMessages).toHaveText([/one/, /two/]);
+
+  // Bob's stream drops and cannot come back for a while; Ada goes on.
+  proxy.cut("/api/events");
+  await send("three", 3);
+  await send("four", 4);
+  await expect(bobMessages).toHaveCount(2);
+
+  // The browser reconnects by itself and names the last event it got: the
+  // server sends what Bob missed, once, in order. (The page does not
+  // refetch on reconnecting: only the resumed stream can bring these.)
+  proxy.restore("/api/events");
+  await expect(bobMessages).toHaveText([/one/, /two/, /three/, /four/], { timeout: 15_000 });
+  await send("five", 5);
+  await expect(bobMessages).toHaveText([/one/, /two/, /three/, /four/, /five/]);
+
+  // Only the cut itself may show, as a failed load.
+  const cutStream = /net::ERR_(INCOMPLETE_CHUNKED_ENCODING|EMPTY_RESPONSE|CONNECTION_[A-Z_]+)/;
+  expect(bobErrors.filter((error) => !cutStream.test(error))).toEqual([]);
+  await ada.context.close();
+  await bob.context.close();
+  await proxy.close();
 });
