@@ -5,6 +5,7 @@
 //! views or an [`AppError`].
 
 mod events;
+mod limits;
 mod messaging;
 mod mutations;
 mod schedule;
@@ -19,6 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use events::{EventPosition, StoredEvent};
+pub use limits::Rate;
 pub use messaging::PostedMessage;
 pub use mutations::Application;
 pub use users::{taken, Credentials};

@@ -96,7 +96,7 @@ pub async fn build(config: &Config, draining: Draining) -> Result<Router, StartE
 
     app::backend::prepare_password_checks().await;
     let limits = Arc::new(Limits::default());
-    tokio::spawn(Arc::clone(&limits).forget_idle_keys());
+    tokio::spawn(Arc::clone(&limits).forget_idle_keys(db.clone()));
     let live = LiveHub::new(db.clone());
     tokio::spawn(live.clone().prune_old_events());
     let state = AppState {

@@ -47,7 +47,7 @@ pub async fn apply_batch(
     }
     // A few batches per user at a time: more would only queue behind the
     // database's one writer and hold everyone else's connections.
-    let _turn = state.limits.batch_turn(user)?;
+    let _turn = state.limits.batch_turn(&state.db, user).await?;
     let results = writes::apply_batch(&state, user, batch.items).await?;
     Ok(Json(BatchResponse { results }))
 }

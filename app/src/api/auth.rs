@@ -63,8 +63,8 @@ pub async fn sign_in(
         };
         state
             .limits
-            .sign_ins_per_account
-            .check(&username.as_str().to_owned())?;
+            .sign_in_to_account(&state.db, username.as_str())
+            .await?;
         let credentials = state.db.credentials(&username).await?;
         let (user, hash) = match credentials {
             Some(credentials) => (Some(credentials.user.id), Some(credentials.password_hash)),

@@ -2,30 +2,41 @@
 //! and new conversations, a ceiling on password hashing, and a cap on
 //! mutation batches in flight per user. Every refusal is a 429 that says
 //! when to come back (`Retry-After`).
+//!
+//! The limits that must hold however many servers there are (sign-ins per
+//! account, batches in flight per user) are kept in the database; those per
+//! address or per process stay in memory.
 
+use super::now_millis;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use mozi_core::{AppError, UserId};
-use std::collections::HashMap;
+use mozi_core::{AppError, UnixMillis, UserId};
+use mozi_db::{Db, Rate};
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Sign-in attempts per address: generous, since a whole conference venue
 /// may share one address behind its Wi-Fi.
 const SIGN_INS_PER_IP: (u32, Duration) = (30, Duration::from_secs(2));
-/// Sign-in attempts per username, whoever makes them: `(burst, one more
-/// every …)`. Guessing a password gets five tries, then one every 12 s.
-const SIGN_INS_PER_ACCOUNT: (u32, Duration) = (5, Duration::from_secs(12));
+/// Sign-in attempts per username, whoever makes them, on any server.
+/// Guessing a password gets five tries, then one every 12 s.
+const SIGN_INS_PER_ACCOUNT: Rate = Rate {
+    burst: 5,
+    every_ms: 12_000,
+};
 /// New accounts per address.
 const SIGN_UPS_PER_IP: (u32, Duration) = (30, Duration::from_secs(2));
 /// New conversations per user.
 const CONVERSATION_STARTS_PER_USER: (u32, Duration) = (20, Duration::from_secs(3));
-/// Mutation batches one user may have in flight at once.
-const BATCHES_IN_FLIGHT_PER_USER: usize = 2;
+/// Mutation batches one user may have in flight at once, on all servers.
+const BATCHES_IN_FLIGHT_PER_USER: u32 = 2;
+/// How long a batch's lease lasts if its server stops before giving it
+/// back: far longer than any batch takes.
+const BATCH_LEASE_MS: UnixMillis = 60_000;
 /// Password checks waiting for a turn, per hashing slot; more are refused.
 const PASSWORD_QUEUE_PER_SLOT: usize = 4;
 /// How long a password check waits for its turn before it is refused.
@@ -67,12 +78,10 @@ impl<K: Hash + Eq + Clone> KeyedLimit<K> {
 #[derive(Debug)]
 pub struct Limits {
     pub sign_ins_per_ip: KeyedLimit<IpAddr>,
-    pub sign_ins_per_account: KeyedLimit<String>,
     pub sign_ups_per_ip: KeyedLimit<IpAddr>,
     pub conversation_starts: KeyedLimit<UserId>,
     password_slots: Arc<Semaphore>,
     password_queue: Arc<Semaphore>,
-    batches_in_flight: Arc<Mutex<HashMap<UserId, usize>>>,
 }
 
 impl Default for Limits {
@@ -83,12 +92,10 @@ impl Default for Limits {
         let slots = password_slots();
         Self {
             sign_ins_per_ip: KeyedLimit::new(SIGN_INS_PER_IP),
-            sign_ins_per_account: KeyedLimit::new(SIGN_INS_PER_ACCOUNT),
             sign_ups_per_ip: KeyedLimit::new(SIGN_UPS_PER_IP),
             conversation_starts: KeyedLimit::new(CONVERSATION_STARTS_PER_USER),
             password_slots: Arc::new(Semaphore::new(slots)),
             password_queue: Arc::new(Semaphore::new(slots * (1 + PASSWORD_QUEUE_PER_SLOT))),
-            batches_in_flight: Arc::default(),
         }
     }
 }
@@ -116,30 +123,41 @@ impl Limits {
         .map_err(|_| AppError::Internal)
     }
 
-    /// Claims one of `user`'s batch slots until the guard is dropped.
-    pub fn batch_turn(&self, user: UserId) -> Result<BatchTurn, AppError> {
-        let mut in_flight = self
-            .batches_in_flight
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let count = in_flight.entry(user).or_default();
-        if *count >= BATCHES_IN_FLIGHT_PER_USER {
-            return Err(AppError::rate_limited(Duration::from_secs(1)));
+    /// Counts a sign-in attempt on `username`'s account, on any server.
+    pub async fn sign_in_to_account(&self, db: &Db, username: &str) -> Result<(), AppError> {
+        let key = format!("sign-in:{username}");
+        match db
+            .take_attempt(&key, SIGN_INS_PER_ACCOUNT, now_millis())
+            .await?
+        {
+            Ok(()) => Ok(()),
+            Err(wait_ms) => Err(AppError::rate_limited(Duration::from_millis(
+                u64::try_from(wait_ms).unwrap_or(1),
+            ))),
         }
-        *count += 1;
+    }
+
+    /// Claims one of `user`'s batch slots until the guard is dropped.
+    pub async fn batch_turn(&self, db: &Db, user: UserId) -> Result<BatchTurn, AppError> {
+        let now = now_millis();
+        let lease = db
+            .lease_batch(user, BATCHES_IN_FLIGHT_PER_USER, now, now + BATCH_LEASE_MS)
+            .await?
+            .ok_or_else(|| AppError::rate_limited(Duration::from_secs(1)))?;
         Ok(BatchTurn {
-            user,
-            in_flight: Arc::clone(&self.batches_in_flight),
+            db: db.clone(),
+            lease,
         })
     }
 
     /// Forgets idle keys every minute, for as long as the server runs.
-    pub async fn forget_idle_keys(self: Arc<Self>) {
+    pub async fn forget_idle_keys(self: Arc<Self>, db: Db) {
         let mut every_minute = tokio::time::interval(Duration::from_secs(60));
         loop {
             every_minute.tick().await;
+            // A failure is logged by the database; the next minute tries again.
+            let _ = db.forget_spent_attempts(now_millis()).await;
             self.sign_ins_per_ip.forget_idle();
-            self.sign_ins_per_account.forget_idle();
             self.sign_ups_per_ip.forget_idle();
             self.conversation_starts.forget_idle();
         }
@@ -149,22 +167,18 @@ impl Limits {
 /// One batch of a user in flight; its slot frees when it is dropped.
 #[derive(Debug)]
 pub struct BatchTurn {
-    user: UserId,
-    in_flight: Arc<Mutex<HashMap<UserId, usize>>>,
+    db: Db,
+    lease: uuid::Uuid,
 }
 
 impl Drop for BatchTurn {
     fn drop(&mut self) {
-        let mut in_flight = self
-            .in_flight
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(count) = in_flight.get_mut(&self.user) {
-            *count -= 1;
-            if *count == 0 {
-                in_flight.remove(&self.user);
-            }
-        }
+        let (db, lease) = (self.db.clone(), self.lease);
+        // Given back as soon as possible; if it never is (the server
+        // stops), the lease expires.
+        tokio::spawn(async move {
+            let _ = db.release_batch(lease).await;
+        });
     }
 }
 
@@ -181,20 +195,6 @@ mod tests {
         let wait = refused.retry_after_secs().unwrap();
         assert!((1..=10).contains(&wait), "{wait}");
         assert!(limit.check(&"bob").is_ok(), "other keys are not affected");
-    }
-
-    #[test]
-    fn batches_in_flight_are_capped_per_user_and_freed() {
-        let limits = Limits::default();
-        let first = limits.batch_turn(UserId(1)).unwrap();
-        let _second = limits.batch_turn(UserId(1)).unwrap();
-        assert_eq!(
-            limits.batch_turn(UserId(1)).unwrap_err().code(),
-            "rate_limited"
-        );
-        assert!(limits.batch_turn(UserId(2)).is_ok());
-        drop(first);
-        assert!(limits.batch_turn(UserId(1)).is_ok());
     }
 
     #[tokio::test]
