@@ -52,6 +52,13 @@ impl Db {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
+        // A SQLite file is served by one server process: batch leases left
+        // by its previous run (stopped in the middle of a batch) are void,
+        // and would otherwise hold the user's batches back until they
+        // expire.
+        sqlx::query("DELETE FROM batch_leases")
+            .execute(&pool)
+            .await?;
         seed::load_conference_if_empty(&pool).await?;
         Ok(Self {
             pool,

@@ -180,4 +180,21 @@ mod tests {
             .unwrap()
             .is_some());
     }
+
+    #[tokio::test]
+    async fn a_restarted_server_voids_the_leases_of_its_previous_run() {
+        let (db, dir) = temp_db().await;
+        let ada = user(&db, "ada").await.id;
+        for _ in 0..2 {
+            db.lease_batch(ada, 2, 0, 60_000).await.unwrap().unwrap();
+        }
+        drop(db);
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let restarted = crate::Db::connect(&url).await.unwrap();
+        assert!(restarted
+            .lease_batch(ada, 2, 0, 60_000)
+            .await
+            .unwrap()
+            .is_some());
+    }
 }
