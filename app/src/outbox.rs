@@ -69,6 +69,19 @@ pub fn provide_outbox(auth: Auth) -> Outbox {
     outbox
 }
 
+/// Whether `record` belongs to `conversation` (its start or a message).
+fn is_in(record: &OutboxRecord, conversation: ConversationId) -> bool {
+    match &record.mutation {
+        Mutation::SendMessage {
+            conversation: c, ..
+        }
+        | Mutation::StartConversation {
+            conversation: c, ..
+        } => *c == conversation,
+        Mutation::SetBookmark { .. } => false,
+    }
+}
+
 impl Outbox {
     /// Queues `mutation` for the signed-in user; `Err` with a reason to show
     /// when the device could not keep it (then nothing was queued).
@@ -128,32 +141,37 @@ impl Outbox {
         self.items.with(|items| {
             items
                 .iter()
-                .filter(|record| match &record.mutation {
-                    Mutation::SendMessage {
-                        conversation: c, ..
-                    }
-                    | Mutation::StartConversation {
-                        conversation: c, ..
-                    } => *c == conversation,
-                    Mutation::SetBookmark { .. } => false,
-                })
+                .filter(|record| is_in(record, conversation))
                 .cloned()
                 .collect()
+        })
+    }
+
+    /// How many records of one conversation are queued; nothing is copied.
+    pub fn count_in(self, conversation: ConversationId) -> usize {
+        self.items.with(|items| {
+            items
+                .iter()
+                .filter(|record| is_in(record, conversation))
+                .count()
         })
     }
 
     /// A conversation started on this device and not yet known to the
     /// server.
     pub fn pending_start(self, conversation: ConversationId) -> Option<PendingStart> {
-        self.records_in(conversation)
-            .into_iter()
-            .find_map(|record| match &record.mutation {
-                Mutation::StartConversation { usernames, .. } => Some(PendingStart {
+        self.items.with(|items| {
+            items.iter().find_map(|record| match &record.mutation {
+                Mutation::StartConversation {
+                    conversation: c,
+                    usernames,
+                } if *c == conversation => Some(PendingStart {
                     usernames: usernames.clone(),
-                    record,
+                    record: record.clone(),
                 }),
                 _ => None,
             })
+        })
     }
 
     /// Whether the queue holds the start of `conversation`, without

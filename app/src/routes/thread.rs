@@ -62,7 +62,7 @@ fn ThreadPage() -> impl IntoView {
     });
     // A record of this conversation leaving the queue (delivered, mostly)
     // means the server has more to show; one joining it does not.
-    let queued_here = Memo::new(move |_| id.get().map_or(0, |id| outbox.records_in(id).len()));
+    let queued_here = Memo::new(move |_| id.get().map_or(0, |id| outbox.count_in(id)));
     let deliveries = Memo::new(move |previous: Option<&(usize, usize)>| {
         let now = queued_here.get();
         match previous {
