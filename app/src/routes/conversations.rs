@@ -6,26 +6,12 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use leptos_router::{lazy_route, LazyRoute};
 use mozi_core::{
     format_clock, AppError, ConversationId, ConversationList, ConversationSummary, Mutation,
     UsernameList,
 };
 
-/// The page as a lazy route: its code is a module of the split wasm,
-/// fetched when the page is first shown (README, "Split wasm").
-pub struct ConversationsRoute;
-
-#[lazy_route]
-impl LazyRoute for ConversationsRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <ConversationsPage/> }.into_any()
-    }
-}
+lazy_page!(ConversationsRoute, ConversationsPage);
 
 /// `/messages`: conversations with their last message and unread count,
 /// and a form to start a new one.

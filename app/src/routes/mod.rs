@@ -1,5 +1,24 @@
 //! One file per page.
 
+/// `$route`, the page `$page` as a lazy route: its code is a module of the
+/// split wasm, fetched when the page is first shown (README, "Split wasm").
+macro_rules! lazy_page {
+    ($route:ident, $page:ident) => {
+        pub struct $route;
+
+        #[leptos_router::lazy_route]
+        impl leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(_route: Self) -> AnyView {
+                view! { <$page/> }.into_any()
+            }
+        }
+    };
+}
+
 mod conversations;
 mod my_schedule;
 mod not_found;

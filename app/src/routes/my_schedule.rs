@@ -3,23 +3,9 @@ use crate::components::{use_auth, ErrorNotice, Loading, SessionCard};
 use crate::outbox::use_outbox;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{lazy_route, LazyRoute};
 use mozi_core::{AppError, SessionId, SessionSummary};
 
-/// The page as a lazy route: its code is a module of the split wasm,
-/// fetched when the page is first shown (README, "Split wasm").
-pub struct MyScheduleRoute;
-
-#[lazy_route]
-impl LazyRoute for MyScheduleRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <MySchedulePage/> }.into_any()
-    }
-}
+lazy_page!(MyScheduleRoute, MySchedulePage);
 
 /// `/my-schedule`: the signed-in user's bookmarks in time order, as the
 /// device sees them: a removal still queued hides its session, an addition

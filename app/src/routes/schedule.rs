@@ -3,23 +3,9 @@ use crate::components::{use_auth, ErrorNotice, Loading, SessionCard};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use leptos_router::{lazy_route, LazyRoute};
 use mozi_core::{AppError, SessionSummary};
 
-/// The page as a lazy route: its code is a module of the split wasm,
-/// fetched when the page is first shown (README, "Split wasm").
-pub struct ScheduleRoute;
-
-#[lazy_route]
-impl LazyRoute for ScheduleRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <SchedulePage/> }.into_any()
-    }
-}
+lazy_page!(ScheduleRoute, SchedulePage);
 
 /// `/?day=N`: the programme of one day, one tab per day.
 #[component]

@@ -3,23 +3,9 @@ use crate::components::{use_auth, BookmarkButton, ErrorNotice, Loading};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use leptos_router::{lazy_route, LazyRoute};
 use mozi_core::{AppError, SessionId};
 
-/// The page as a lazy route: its code is a module of the split wasm,
-/// fetched when the page is first shown (README, "Split wasm").
-pub struct SessionRoute;
-
-#[lazy_route]
-impl LazyRoute for SessionRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <SessionPage/> }.into_any()
-    }
-}
+lazy_page!(SessionRoute, SessionPage);
 
 /// `/sessions/:id`.
 #[component]

@@ -3,22 +3,8 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use leptos_router::{lazy_route, LazyRoute};
 
-/// The page as a lazy route: its code is a module of the split wasm,
-/// fetched when the page is first shown (README, "Split wasm").
-pub struct SignInRoute;
-
-#[lazy_route]
-impl LazyRoute for SignInRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <SignInPage/> }.into_any()
-    }
-}
+lazy_page!(SignInRoute, SignInPage);
 
 /// `/login?next=…`.
 #[component]

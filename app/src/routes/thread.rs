@@ -7,7 +7,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use leptos_router::{lazy_route, LazyRoute};
 use mozi_core::{
     format_clock, format_date, AppError, ConversationId, MessageBody, MessageId, MessageView,
     Mutation, UnixMillis, UserId,
@@ -15,20 +14,7 @@ use mozi_core::{
 use mozi_outbox::OutboxRecord;
 use std::collections::HashSet;
 
-/// The page as a lazy route: its code is a module of the split wasm,
-/// fetched when the page is first shown (README, "Split wasm").
-pub struct ThreadRoute;
-
-#[lazy_route]
-impl LazyRoute for ThreadRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_route: Self) -> AnyView {
-        view! { <ThreadPage/> }.into_any()
-    }
-}
+lazy_page!(ThreadRoute, ThreadPage);
 
 /// `/messages/:id`: one conversation and its composer. Messages still in
 /// the device's outbox show in their place with their state.
