@@ -1,0 +1,54 @@
+//! Scratch databases for tests, on SQLite by default or on PostgreSQL when
+//! `MOZI_TEST_POSTGRES_URL` names a server (an account that may create
+//! databases): the test command runs every database and API test on both.
+
+use uuid::Uuid;
+
+/// The variable naming the PostgreSQL server tests run on.
+pub const POSTGRES_VARIABLE: &str = "MOZI_TEST_POSTGRES_URL";
+
+/// A database that exists for one test: a SQLite file in a temporary
+/// folder (deleted with this), or a fresh PostgreSQL database (left for the
+/// throw-away cluster of the test run).
+pub struct ScratchDatabase {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl ScratchDatabase {
+    pub async fn new() -> Self {
+        match std::env::var(POSTGRES_VARIABLE) {
+            Ok(server) if !server.is_empty() => Self::postgres(&server).await,
+            _ => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                Self {
+                    url: format!("sqlite://{}", dir.path().join("test.db").display()),
+                    _dir: Some(dir),
+                }
+            }
+        }
+    }
+
+    async fn postgres(server: &str) -> Self {
+        use sqlx::Connection;
+        let name = format!("mozi_test_{}", Uuid::new_v4().simple());
+        let mut admin = sqlx::PgConnection::connect(server)
+            .await
+            .expect("the test PostgreSQL server answers");
+        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("a scratch database is created");
+        let (base, _) = server
+            .rsplit_once('/')
+            .expect("the server URL names a database");
+        Self {
+            url: format!("{base}/{name}"),
+            _dir: None,
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.url.starts_with("postgres")
+    }
+}
