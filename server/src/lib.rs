@@ -28,8 +28,8 @@ use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::SameSite;
-use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
+use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer, SessionStore};
+use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 use tracing::Level;
 
 pub use config::Config;
@@ -82,26 +82,16 @@ pub fn init_tracing() -> tracing_appender::non_blocking::WorkerGuard {
 /// Tests call this with a temporary database.
 pub async fn build(config: &Config, draining: Draining) -> Result<Router, StartError> {
     let db = Db::connect(&config.database_url).await?;
-    let store = SqliteStore::new(db.pool().clone());
-    store.migrate().await?;
-    tokio::spawn(delete_expired_sessions(store.clone()));
-    let sessions = SessionManagerLayer::new(store)
-        .with_name(SESSION_COOKIE)
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_secure(config.secure_transport)
-        .with_expiry(Expiry::OnInactivity(time::Duration::days(
-            SESSION_IDLE_DAYS,
-        )));
-
+    tracing::info!(backend = db.backend_name(), "database open");
     app::backend::prepare_password_checks().await;
     let limits = Arc::new(Limits::default());
     tokio::spawn(Arc::clone(&limits).forget_idle_keys(db.clone()));
     let live = LiveHub::new(db.clone());
     tokio::spawn(live.clone().prune_old_events());
+    tokio::spawn(live.clone().follow_other_servers());
     let state = AppState {
         leptos_options: config.leptos_options.clone(),
-        db,
+        db: db.clone(),
         live,
         limits,
     };
@@ -156,8 +146,22 @@ pub async fn build(config: &Config, draining: Draining) -> Result<Router, StartE
         .layer(axum::middleware::from_fn(
             error_status::status_from_app_error,
         ))
-        .layer(axum::middleware::from_fn(sign_in_gate::redirect_signed_out))
-        .layer(sessions)
+        .layer(axum::middleware::from_fn(sign_in_gate::redirect_signed_out));
+    // Sessions live in the app's database, whichever it is, so any server
+    // can serve any request.
+    let router = match &db {
+        Db::Sqlite(sqlite) => {
+            let store = SqliteStore::new(sqlite.pool().clone());
+            store.migrate().await?;
+            with_sessions(router, store, config)
+        }
+        Db::Postgres(postgres) => {
+            let store = PostgresStore::new(postgres.pool().clone());
+            store.migrate().await?;
+            with_sessions(router, store, config)
+        }
+    };
+    let router = router
         // Before sessions: a refused cross-site request touches nothing.
         .layer(axum::middleware::from_fn(security::refuse_cross_site))
         .layer(axum::middleware::from_fn_with_state(
@@ -191,8 +195,26 @@ pub async fn build(config: &Config, draining: Draining) -> Result<Router, StartE
     Ok(router)
 }
 
-async fn delete_expired_sessions(store: SqliteStore) {
-    use tower_sessions::ExpiredDeletion;
+/// The session layer over `store`, and the task that deletes expired
+/// sessions from it.
+fn with_sessions<S>(router: Router, store: S, config: &Config) -> Router
+where
+    S: SessionStore + ExpiredDeletion + Clone,
+{
+    tokio::spawn(delete_expired_sessions(store.clone()));
+    router.layer(
+        SessionManagerLayer::new(store)
+            .with_name(SESSION_COOKIE)
+            .with_http_only(true)
+            .with_same_site(SameSite::Lax)
+            .with_secure(config.secure_transport)
+            .with_expiry(Expiry::OnInactivity(time::Duration::days(
+                SESSION_IDLE_DAYS,
+            ))),
+    )
+}
+
+async fn delete_expired_sessions<S: ExpiredDeletion>(store: S) {
     if let Err(error) = store
         .continuously_delete_expired(Duration::from_secs(3600))
         .await

@@ -6,7 +6,7 @@
 
 use futures::{Stream, StreamExt};
 use mozi_core::{AppError, UnixMillis, UserId};
-use mozi_db::{Db, EventPosition, StoredEvent};
+use mozi_db::{Db, EventPosition, StoredEvent, Wakeup};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -224,6 +224,28 @@ impl LiveHub {
         }
     }
 
+    /// Wakes this server's open streams when other servers write for their
+    /// users (PostgreSQL); on SQLite this server makes every change itself.
+    pub async fn follow_other_servers(self) {
+        let Some(mut wakeups) = self.db.follow_other_servers().await else {
+            return;
+        };
+        while let Some(wakeup) = wakeups.next().await {
+            match wakeup {
+                Wakeup::Users(users) => self.wake(&users),
+                Wakeup::Everyone => self.wake_everyone(),
+            }
+        }
+    }
+
+    /// Tells every open stream to look for new events.
+    fn wake_everyone(&self) {
+        let registry = self.registry.lock().unwrap_or_else(PoisonError::into_inner);
+        for stream in registry.by_user.values().flatten() {
+            stream.wake.notify_one();
+        }
+    }
+
     /// Deletes events older than the retention window, every few minutes.
     pub async fn prune_old_events(self) {
         let mut every = tokio::time::interval(PRUNE_EVERY);
@@ -240,6 +262,7 @@ impl LiveHub {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mozi_db::testing::ScratchDatabase;
     use mozi_core::{
         Applied, ConversationId, DisplayName, IdempotencyKey, MessageId, Mutation, QueuedMutation,
         Username,
@@ -272,13 +295,12 @@ mod tests {
         ada: UserId,
         bob: UserId,
         conversation: ConversationId,
-        _dir: tempfile::TempDir,
+        scratch: ScratchDatabase,
     }
 
     async fn fixture() -> Fixture {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let url = format!("sqlite://{}", dir.path().join("live.db").display());
-        let db = Db::connect(&url).await.expect("database opens");
+        let scratch = ScratchDatabase::new().await;
+        let db = Db::connect(&scratch.url).await.expect("database opens");
         let mut ids = Vec::new();
         for name in ["ada", "bob"] {
             let user = db
@@ -307,7 +329,7 @@ mod tests {
             ada,
             bob,
             conversation,
-            _dir: dir,
+            scratch,
         }
     }
 
@@ -450,5 +472,37 @@ mod tests {
         drop(streams);
         let registry = f.hub.registry.lock().unwrap();
         assert!(registry.by_user.is_empty(), "ended streams unregister");
+    }
+
+    #[tokio::test]
+    async fn a_stream_on_another_server_gets_what_this_one_writes() {
+        let f = fixture().await;
+        // A second server on the same database, with its own hub, following
+        // the first's writes. Nothing wakes it but the database.
+        let other_db = Db::connect(&f.scratch.url).await.unwrap();
+        let other = LiveHub::new(other_db.clone());
+        if other_db.follow_other_servers().await.is_none() {
+            // SQLite: one server per file, which sees its own writes.
+            assert!(matches!(other_db, Db::Sqlite(_)));
+            return;
+        }
+        tokio::spawn(other.clone().follow_other_servers());
+        let mut stream = Box::pin(
+            other
+                .subscribe(f.bob, "s".into(), later(), None)
+                .await
+                .unwrap(),
+        );
+        // The listener may still be connecting: send until it hears.
+        let send = Mutation::SendMessage {
+            conversation: f.conversation,
+            id: MessageId::new_random(),
+            body: "across".into(),
+            created_at: 1,
+        };
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        apply(&f.db, f.ada, send).await;
+        let heard = tokio::time::timeout(Duration::from_secs(5), stream.next()).await;
+        assert_eq!(body_of(heard.expect("woken by the other server's notice")), "across");
     }
 }

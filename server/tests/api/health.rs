@@ -32,15 +32,15 @@ async fn a_database_missing_a_migration_is_not_ready() {
     let app = TestApp::new().await;
     // As if an older build had made the database and this one had not
     // migrated it.
-    let pool = sqlx::SqlitePool::connect(&app.database_url)
-        .await
-        .expect("the test database opens");
-    sqlx::query(
-        "DELETE FROM _sqlx_migrations WHERE version = (SELECT max(version) FROM _sqlx_migrations)",
-    )
-    .execute(&pool)
-    .await
-    .expect("a migration is forgotten");
+    let forget = "DELETE FROM _sqlx_migrations
+        WHERE version = (SELECT max(version) FROM _sqlx_migrations)";
+    if app.database.is_postgres() {
+        let pool = sqlx::PgPool::connect(&app.database.url).await.unwrap();
+        sqlx::query(forget).execute(&pool).await.unwrap();
+    } else {
+        let pool = sqlx::SqlitePool::connect(&app.database.url).await.unwrap();
+        sqlx::query(forget).execute(&pool).await.unwrap();
+    }
     let ready = app.get("/readyz", None).await;
     assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(ready.text, "database migrations are not all applied");

@@ -5,6 +5,7 @@ use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
+use mozi_db::testing::ScratchDatabase;
 use serde_json::Value;
 use server::{Config, SESSION_COOKIE};
 use std::sync::{Arc, LazyLock};
@@ -32,7 +33,7 @@ pub struct TestApp {
     /// Set to see the server as one that is shutting down.
     pub draining: server::Draining,
     /// The test's database, for what only another program would do to it.
-    pub database_url: String,
+    pub database: ScratchDatabase,
     _dir: tempfile::TempDir,
     _turn: OwnedMutexGuard<()>,
 }
@@ -77,13 +78,13 @@ impl TestApp {
         let site = dir.path().join("site");
         std::fs::create_dir_all(site.join("pkg")).expect("site folder");
         std::fs::write(site.join("pkg/mozi.css"), STYLESHEET).expect("a shell file");
-        let database_url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let database = ScratchDatabase::new().await;
         let config = Config {
             leptos_options: LeptosOptions::builder()
                 .output_name("mozi")
                 .site_root(site.display().to_string())
                 .build(),
-            database_url: database_url.clone(),
+            database_url: database.url.clone(),
             secure_transport: true,
             watch_site: false,
             // Shared by every test: each would otherwise compress the
@@ -99,7 +100,7 @@ impl TestApp {
         Self {
             router,
             draining,
-            database_url,
+            database,
             _dir: dir,
             _turn: turn,
         }
