@@ -89,7 +89,9 @@ impl Db {
         now: UnixMillis,
     ) -> Result<Vec<Application>, AppError> {
         match self {
-            Db::Sqlite(db) => write::apply_batch(db.begin_batch(user).await?, user, items, now).await,
+            Db::Sqlite(db) => {
+                write::apply_batch(db.begin_batch(user).await?, user, items, now).await
+            }
             Db::Postgres(db) => {
                 write::apply_batch(db.begin_batch(user).await?, user, items, now).await
             }
@@ -98,9 +100,7 @@ impl Db {
 
     /// Wake-ups for the open event streams of this server, when other
     /// servers write: `None` on SQLite, whose one server already knows.
-    pub async fn follow_other_servers(
-        &self,
-    ) -> Option<Pin<Box<dyn Stream<Item = Wakeup> + Send>>> {
+    pub async fn follow_other_servers(&self) -> Option<Pin<Box<dyn Stream<Item = Wakeup> + Send>>> {
         match self {
             Db::Sqlite(_) => None,
             Db::Postgres(db) => Some(Box::pin(db.follow_events())),

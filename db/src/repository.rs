@@ -7,8 +7,8 @@
 use crate::{EventPosition, Rate, StoredEvent};
 use mozi_core::{
     AppError, ConferenceDay, ConversationId, ConversationList, DisplayName, IdempotencyKey,
-    MessageId, MessageView, PageCursor, Schedule, SessionDetail, SessionId, SessionSummary,
-    Thread, UnixMillis, UserId, UserView, Username,
+    MessageId, MessageView, PageCursor, Schedule, SessionDetail, SessionId, SessionSummary, Thread,
+    UnixMillis, UserId, UserView, Username,
 };
 use std::future::Future;
 use uuid::Uuid;

@@ -12,8 +12,8 @@ use crate::rows::no_such_conversation;
 use crate::{internal_json, PostedMessage};
 use mozi_core::{
     AppError, Applied, ConversationId, IdempotencyKey, ItemResult, LiveEvent, MessageBody,
-    MessageView, Mutation, QueuedMutation, SessionId, UnixMillis, UserId, UserView,
-    Username, UsernameList, OUTBOX_TTL_MS,
+    MessageView, Mutation, QueuedMutation, SessionId, UnixMillis, UserId, UserView, Username,
+    UsernameList, OUTBOX_TTL_MS,
 };
 use std::collections::hash_map::{Entry, HashMap};
 use std::collections::BTreeMap;

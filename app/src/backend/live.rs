@@ -262,11 +262,11 @@ impl LiveHub {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mozi_db::testing::ScratchDatabase;
     use mozi_core::{
         Applied, ConversationId, DisplayName, IdempotencyKey, MessageId, Mutation, QueuedMutation,
         Username,
     };
+    use mozi_db::testing::ScratchDatabase;
 
     fn at(last: i64, oldest_kept: Option<i64>) -> EventPosition {
         EventPosition { last, oldest_kept }
@@ -503,6 +503,9 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(300)).await;
         apply(&f.db, f.ada, send).await;
         let heard = tokio::time::timeout(Duration::from_secs(5), stream.next()).await;
-        assert_eq!(body_of(heard.expect("woken by the other server's notice")), "across");
+        assert_eq!(
+            body_of(heard.expect("woken by the other server's notice")),
+            "across"
+        );
     }
 }

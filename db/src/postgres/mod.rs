@@ -181,8 +181,20 @@ async fn load_conference_if_empty(pool: &PgPool) -> Result<(), sqlx::Error> {
          SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[])",
     )
     .bind(numbers(conference.days.len()))
-    .bind(conference.days.iter().map(|d| d.date.clone()).collect::<Vec<_>>())
-    .bind(conference.days.iter().map(|d| d.label.clone()).collect::<Vec<_>>())
+    .bind(
+        conference
+            .days
+            .iter()
+            .map(|d| d.date.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        conference
+            .days
+            .iter()
+            .map(|d| d.label.clone())
+            .collect::<Vec<_>>(),
+    )
     .execute(&mut *tx)
     .await?;
     sqlx::query(
@@ -190,7 +202,13 @@ async fn load_conference_if_empty(pool: &PgPool) -> Result<(), sqlx::Error> {
          SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[])",
     )
     .bind(numbers(conference.speakers.len()))
-    .bind(conference.speakers.iter().map(|s| s.name.clone()).collect::<Vec<_>>())
+    .bind(
+        conference
+            .speakers
+            .iter()
+            .map(|s| s.name.clone())
+            .collect::<Vec<_>>(),
+    )
     .bind(
         conference
             .speakers
@@ -296,8 +314,7 @@ impl Repository for Postgres {
     ) -> Result<Thread, AppError> {
         let mut conn = self.pool.acquire().await.map_err(internal)?;
         let id = Self::alias_target(&mut conn, user, id).await?;
-        let members =
-            crate::write::visible_members(Self::members(&mut conn, id).await?, user, id)?;
+        let members = crate::write::visible_members(Self::members(&mut conn, id).await?, user, id)?;
         let (before_at, before_id) = rows::page_bounds(before);
         let rows: Vec<MessageRow> = sqlx::query_as(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.author_id
@@ -570,11 +587,12 @@ impl Repository for Postgres {
         let mut tx = self.pool.begin().await.map_err(internal)?;
         // The user's row is the lock: two servers leasing for one user
         // count that user's leases one after the other.
-        let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE id = $1 FOR UPDATE")
-            .bind(user.0)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(internal)?;
+        let exists: Option<(i64,)> =
+            sqlx::query_as("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+                .bind(user.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(internal)?;
         if exists.is_none() {
             return Ok(None);
         }

@@ -4,9 +4,7 @@
 mod tx;
 
 use crate::repository::Repository;
-use crate::rows::{
-    self, ConversationRow, MessageRow, SessionRow, UserRow, CONFERENCE_NAME,
-};
+use crate::rows::{self, ConversationRow, MessageRow, SessionRow, UserRow, CONFERENCE_NAME};
 use crate::seed::Conference;
 use crate::{internal, taken, Credentials, EventPosition, Rate, StoredEvent};
 use mozi_core::{
@@ -248,8 +246,7 @@ impl Repository for Sqlite {
     ) -> Result<Thread, AppError> {
         let mut conn = self.pool.acquire().await.map_err(internal)?;
         let id = Self::alias_target(&mut conn, user, id).await?;
-        let members =
-            crate::write::visible_members(Self::members(&mut conn, id).await?, user, id)?;
+        let members = crate::write::visible_members(Self::members(&mut conn, id).await?, user, id)?;
         let (before_at, before_id) = rows::page_bounds(before);
         let rows: Vec<MessageRow> = sqlx::query_as(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.author_id

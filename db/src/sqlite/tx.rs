@@ -74,7 +74,11 @@ impl WriteTx for SqliteTx {
             );
             let mut query = sqlx::query(&sql);
             for (key, json) in chunk {
-                query = query.bind(user.0).bind(key.to_string()).bind(json).bind(now);
+                query = query
+                    .bind(user.0)
+                    .bind(key.to_string())
+                    .bind(json)
+                    .bind(now);
             }
             query.execute(&mut *self.tx).await.map_err(internal)?;
         }

@@ -10,8 +10,7 @@ async fn every_member_gets_each_message_under_its_own_next_id() {
         conversation,
         usernames: "bob".into(),
     };
-    let Applied::Conversation { conversation } = change(&db, ada, start, 1).await.unwrap()
-    else {
+    let Applied::Conversation { conversation } = change(&db, ada, start, 1).await.unwrap() else {
         panic!("a conversation")
     };
     for (n, body) in ["one", "two"].into_iter().enumerate() {
@@ -48,8 +47,7 @@ async fn a_batch_stores_its_events_in_order_and_a_resend_stores_none() {
         conversation: ConversationId::new_random(),
         usernames: "bob".into(),
     };
-    let Applied::Conversation { conversation } = change(&db, ada, start, 1).await.unwrap()
-    else {
+    let Applied::Conversation { conversation } = change(&db, ada, start, 1).await.unwrap() else {
         panic!("a conversation")
     };
     let items: Vec<QueuedMutation> = ["one", "two", "three"]

@@ -1,5 +1,5 @@
-use crate::Rate;
 use super::{temp_db, user};
+use crate::Rate;
 
 const RATE: Rate = Rate {
     burst: 2,

@@ -14,7 +14,12 @@ use mozi_core::{
 };
 
 /// Applies one change under a fresh key, as the server's write path does.
-pub async fn change(db: &Db, user: UserId, mutation: Mutation, now: i64) -> Result<Applied, AppError> {
+pub async fn change(
+    db: &Db,
+    user: UserId,
+    mutation: Mutation,
+    now: i64,
+) -> Result<Applied, AppError> {
     let item = QueuedMutation {
         key: IdempotencyKey::new_random(),
         mutation,

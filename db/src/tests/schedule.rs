@@ -29,7 +29,7 @@ async fn the_demo_conference_is_loaded_once() {
     }
     assert!(total >= 60, "{total} sessions");
     drop(db);
-        let reopened = crate::Db::connect(&dir.url).await.unwrap();
+    let reopened = crate::Db::connect(&dir.url).await.unwrap();
     let again: usize = {
         let mut n = 0;
         for day in 1..=3 {

@@ -24,7 +24,7 @@ async fn read_until(body: &mut Body, needle: &str) -> String {
 
 /// Opens `/api/events` as `cookie`, resuming after `last_event_id` if given.
 async fn open_stream(
-    app: &TestApp,
+    server: &axum::Router,
     cookie: &str,
     last_event_id: Option<&str>,
 ) -> axum::response::Response {
@@ -32,7 +32,7 @@ async fn open_stream(
     if let Some(id) = last_event_id {
         request = request.header("last-event-id", id);
     }
-    app.router
+    server
         .clone()
         .oneshot(request.body(Body::empty()).unwrap())
         .await
@@ -63,16 +63,18 @@ async fn a_stream_that_reconnects_resumes_after_its_last_event_with_no_gap_or_re
         }
     };
 
-    let mut first = open_stream(&app, &bob, None).await.into_body();
+    let mut first = open_stream(&app.router, &bob, None).await.into_body();
     send("9a1b2c3d-0000-4000-8000-000000000001", "one").await;
     let seen = read_until(&mut first, "one").await;
     let last = id_of(&seen, "one");
     drop(first);
 
-    // Sent while bob's stream was away.
+    // Sent while bob's stream was away; it comes back through another
+    // server, as after a load balancer's switch.
     send("9a1b2c3d-0000-4000-8000-000000000002", "two").await;
     send("9a1b2c3d-0000-4000-8000-000000000003", "three").await;
-    let mut resumed = open_stream(&app, &bob, Some(&last)).await.into_body();
+    let other = app.another_server().await;
+    let mut resumed = open_stream(&other, &bob, Some(&last)).await.into_body();
     let seen = read_until(&mut resumed, "three").await;
     assert!(seen.contains("two"), "{seen}");
     assert!(!seen.contains("\"one\""), "nothing twice: {seen}");
@@ -83,7 +85,9 @@ async fn a_stream_that_reconnects_resumes_after_its_last_event_with_no_gap_or_re
 
     // An id the server never sent: the page is told to refetch, and the
     // stream goes on.
-    let mut unknown = open_stream(&app, &bob, Some("not-an-id")).await.into_body();
+    let mut unknown = open_stream(&app.router, &bob, Some("not-an-id"))
+        .await
+        .into_body();
     read_until(&mut unknown, "event: refetch").await;
     send("9a1b2c3d-0000-4000-8000-000000000004", "four").await;
     read_until(&mut unknown, "four").await;
@@ -97,14 +101,14 @@ async fn members_receive_new_messages_live_and_outsiders_do_not() {
     let eve = app.sign_up("eve").await;
     let conversation = app.start_conversation(&ada, "bob").await;
 
-    let bobs_stream = open_stream(&app, &bob, None).await;
+    let bobs_stream = open_stream(&app.router, &bob, None).await;
     assert_eq!(bobs_stream.status(), StatusCode::OK);
     assert_eq!(
         bobs_stream.headers()[header::CONTENT_TYPE],
         "text/event-stream"
     );
     let mut bobs_body = bobs_stream.into_body();
-    let mut eves_body = open_stream(&app, &eve, None).await.into_body();
+    let mut eves_body = open_stream(&app.router, &eve, None).await.into_body();
 
     let eves_message_conversation = app.start_conversation(&eve, "ada").await;
     app.send_message(

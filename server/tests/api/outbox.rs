@@ -110,6 +110,58 @@ async fn the_same_key_sent_concurrently_is_applied_once() {
     assert_eq!(app.thread_bodies(&ada, &conversation).await, ["once"]);
 }
 
+/// Two servers behind a load balancer: a device whose batch timed out on
+/// one sends it again to the other while the first is still applying it.
+#[tokio::test]
+async fn the_same_batch_sent_to_two_servers_at_once_is_applied_once() {
+    let app = TestApp::new().await;
+    let other = app.another_server().await;
+    let ada = app.sign_up("ada").await;
+    let ada_id = app.user_id(&ada).await;
+    app.sign_up("bob").await;
+    let conversation = app.start_conversation(&ada, "bob").await;
+    let items: Vec<Value> = (0..40)
+        .map(|n| {
+            message(
+                &key(100 + n),
+                &conversation,
+                &format!("cccccccc-0000-4000-8000-{n:012}"),
+                &format!("m{n}"),
+                10 + i64::from(n),
+            )
+        })
+        .collect();
+    let body = batch(ada_id, Value::Array(items));
+    let request = |body: String| {
+        axum::http::Request::post("/api/mutations")
+            .header("content-type", "application/json")
+            .header("cookie", &ada)
+            .body(axum::body::Body::from(body))
+            .unwrap()
+    };
+    let (here, there) = tokio::join!(
+        app.mutate(Some(&ada), body.clone()),
+        tower::ServiceExt::oneshot(other, request(body)),
+    );
+    let there = there.unwrap();
+    assert_eq!(here.status, StatusCode::OK, "{}", here.text);
+    assert_eq!(there.status(), StatusCode::OK);
+    let there: Value = serde_json::from_slice(
+        &http_body_util::BodyExt::collect(there.into_body())
+            .await
+            .unwrap()
+            .to_bytes(),
+    )
+    .unwrap();
+    assert_eq!(
+        here.json(),
+        there,
+        "both servers answer with the one result"
+    );
+    let expected: Vec<String> = (0..40).map(|n| format!("m{n}")).collect();
+    assert_eq!(app.thread_bodies(&ada, &conversation).await, expected);
+}
+
 #[tokio::test]
 async fn keys_belong_to_their_user() {
     let app = TestApp::new().await;

@@ -8,6 +8,7 @@ use leptos::prelude::LeptosOptions;
 use mozi_db::testing::ScratchDatabase;
 use serde_json::Value;
 use server::{Config, SESSION_COOKIE};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -34,6 +35,7 @@ pub struct TestApp {
     pub draining: server::Draining,
     /// The test's database, for what only another program would do to it.
     pub database: ScratchDatabase,
+    site: PathBuf,
     _dir: tempfile::TempDir,
     _turn: OwnedMutexGuard<()>,
 }
@@ -71,6 +73,23 @@ impl Reply {
     }
 }
 
+/// The whole app on `database_url`, serving the site folder `site`.
+async fn build(site: &Path, database_url: &str, draining: server::Draining) -> Router {
+    let config = Config {
+        leptos_options: LeptosOptions::builder()
+            .output_name("mozi")
+            .site_root(site.display().to_string())
+            .build(),
+        database_url: database_url.to_owned(),
+        secure_transport: true,
+        watch_site: false,
+        // Shared by every test: each would otherwise compress the
+        // worker's (debug, megabytes) wasm again at the best level.
+        precompressed_dir: Some(Path::new(env!("CARGO_TARGET_TMPDIR")).join("precompressed")),
+    };
+    server::build(&config, draining).await.expect("app builds")
+}
+
 impl TestApp {
     pub async fn new() -> Self {
         let turn = Arc::clone(&ONE_AT_A_TIME).lock_owned().await;
@@ -79,31 +98,22 @@ impl TestApp {
         std::fs::create_dir_all(site.join("pkg")).expect("site folder");
         std::fs::write(site.join("pkg/mozi.css"), STYLESHEET).expect("a shell file");
         let database = ScratchDatabase::new().await;
-        let config = Config {
-            leptos_options: LeptosOptions::builder()
-                .output_name("mozi")
-                .site_root(site.display().to_string())
-                .build(),
-            database_url: database.url.clone(),
-            secure_transport: true,
-            watch_site: false,
-            // Shared by every test: each would otherwise compress the
-            // worker's (debug, megabytes) wasm again at the best level.
-            precompressed_dir: Some(
-                std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("precompressed"),
-            ),
-        };
         let draining = server::Draining::default();
-        let router = server::build(&config, draining.clone())
-            .await
-            .expect("app builds");
+        let router = build(&site, &database.url, draining.clone()).await;
         Self {
             router,
             draining,
             database,
+            site,
             _dir: dir,
             _turn: turn,
         }
+    }
+
+    /// A second server of the same build on the same database, as behind
+    /// a load balancer.
+    pub async fn another_server(&self) -> Router {
+        build(&self.site, &self.database.url, server::Draining::default()).await
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {
