@@ -96,8 +96,8 @@ export function builtSite() {
 }
 
 /** The release server (killable, startable again), stopped when the script ends. */
-export async function startServer(binary, siteRoot, dataDir, { logLevel = "warn" } = {}) {
-  const server = new ServerProcess({ binary, siteRoot, dataDir, port: await freePort(), logLevel });
+export async function startServer(binary, siteRoot, dataDir, { logLevel = "warn", databaseUrl } = {}) {
+  const server = new ServerProcess({ binary, siteRoot, dataDir, port: await freePort(), logLevel, databaseUrl });
   atExit(() => server.stop());
   await server.start();
   return server;

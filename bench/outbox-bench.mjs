@@ -12,9 +12,16 @@
 //           restarted); then, read from the server's database in the order
 //           it stored them: lost, doubled and out-of-order messages, all
 //           expected 0, and what is left on the device (expected nothing).
+//   soak-two-servers
+//           the same with two servers on one PostgreSQL database
+//           (MOZI_POSTGRES_URL, as scripts/test sets it), the proxy
+//           spreading batches over both and killing each in turn; the
+//           order is read from the recipient's live events, which count
+//           up in commit order.
 //
 // Usage (from the repository root, after `cargo leptos build --release --split`):
-//   node bench/outbox-bench.mjs [replay|soak]      (both by default)
+//   node bench/outbox-bench.mjs [replay|soak|soak-two-servers]
+//   (replay and soak by default)
 // Env: MOZI_SERVER_BIN, LEPTOS_SITE_ROOT (as for sw-bench.mjs),
 // OUTBOX_BENCH_MESSAGES (default 1000), OUTBOX_SOAK_FAILURE_RATE (default
 // 0.3), OUTBOX_SOAK_SEED (default random; printed, to repeat a run).
@@ -27,6 +34,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import faultyProxy from "../end2end/support/faulty-proxy.cjs";
+import serverProcess from "../end2end/support/server-process.cjs";
 import {
   atExit,
   builtSite,
@@ -41,6 +49,7 @@ import {
 } from "./harness.mjs";
 
 const { FaultyProxy, FAULTS, seededRandom } = faultyProxy;
+const { scratchPostgres } = serverProcess;
 
 const MESSAGES = Number(process.env.OUTBOX_BENCH_MESSAGES ?? 1000);
 const FAILURE_RATE = Number(process.env.OUTBOX_SOAK_FAILURE_RATE ?? 0.3);
@@ -52,14 +61,25 @@ const PASSWORD = "correct horse battery";
 
 // ------------------------------------------------------------------- setup
 
-/** A fresh database, server and fault-injecting proxy in front of it. */
-async function startStack(binary, site) {
+/**
+ * A fresh database, its servers and the fault-injecting proxy in front of
+ * them: one server on SQLite, or two on one PostgreSQL database with the
+ * proxy spreading requests over them.
+ */
+async function startStack(binary, site, { twoServers = false } = {}) {
   const data = mkdtempSync(join(tmpdir(), "mozi-outbox-bench-"));
   atExit(() => rmSync(data, { recursive: true, force: true }));
-  const server = await startServer(binary, site, data);
-  const proxy = await FaultyProxy.start(server, seededRandom(SEED));
+  const databaseUrl = twoServers ? scratchPostgres() : undefined;
+  const servers = [];
+  for (let n = 0; n < (twoServers ? 2 : 1); n += 1) {
+    servers.push(await startServer(binary, site, data, { databaseUrl }));
+  }
+  const proxy = await FaultyProxy.start(servers, seededRandom(SEED), { spread: twoServers });
   atExit(() => proxy.close());
-  return { data, server, proxy };
+  const stored = twoServers
+    ? (recipient, prefix) => storedInPostgres(databaseUrl, recipient, prefix)
+    : (_recipient, prefix) => storedInSqlite(data, prefix);
+  return { servers, proxy, stored };
 }
 
 async function open(page, path) {
@@ -177,7 +197,7 @@ function countThreadRenders(page) {
 const threadRenders = (page) => page.evaluate(() => ({ ...window.__moziThreadRenders }));
 
 /** Bodies starting with `prefix`, in the order the server stored them. */
-function storedInOrder(dataDir, prefix) {
+function storedInSqlite(dataDir, prefix) {
   try {
     const out = execFileSync(
       "sqlite3",
@@ -187,6 +207,31 @@ function storedInOrder(dataDir, prefix) {
     return out.split("\n").filter(Boolean);
   } catch (error) {
     throw new SetupError(`cannot read the database with sqlite3 (apt-get install sqlite3): ${error.message}`);
+  }
+}
+
+/**
+ * Bodies starting with `prefix` of the messages `recipient` was told of, in
+ * the order the servers committed them (the recipient's event ids).
+ */
+function storedInPostgres(databaseUrl, recipient, prefix) {
+  const body = "(event::json -> 'message' ->> 'body')";
+  try {
+    const out = execFileSync(
+      "psql",
+      [
+        databaseUrl,
+        "--no-align",
+        "--tuples-only",
+        "--command",
+        `SELECT ${body} FROM events WHERE user_id = (SELECT id FROM users WHERE username = '${recipient}')
+           AND ${body} LIKE '${prefix}%' ORDER BY id`,
+      ],
+      { encoding: "utf8" },
+    );
+    return out.split("\n").filter(Boolean);
+  } catch (error) {
+    throw new SetupError(`cannot read the database with psql: ${error.message}`);
   }
 }
 
@@ -218,7 +263,7 @@ const seconds = (value) => `${(value / 1000).toFixed(2)} s`;
 // ------------------------------------------------------------------ replay
 
 async function replay(browser, binary, site) {
-  const { data, proxy } = await startStack(binary, site);
+  const { proxy, stored } = await startStack(binary, site);
   await (await signUp(browser, proxy.url, "bob")).context.close();
   const { context, page } = await signUp(browser, proxy.url, "ada");
   await becomeControlled(page);
@@ -246,7 +291,7 @@ async function replay(browser, binary, site) {
   await page.getByRole("status").filter({ hasText: /pending$/ }).waitFor({ state: "detached" });
   const settled = performance.now() - start;
   const renders = await threadRenders(page);
-  const found = audit(texts, storedInOrder(data, "replay "));
+  const found = audit(texts, stored("bob", "replay "));
   await context.close();
 
   const batches = proxy.batches - batchesBefore;
@@ -270,8 +315,8 @@ async function replay(browser, binary, site) {
 
 // -------------------------------------------------------------------- soak
 
-async function soak(browser, binary, site) {
-  const { data, server, proxy } = await startStack(binary, site);
+async function soak(browser, binary, site, { twoServers = false } = {}) {
+  const { servers, proxy, stored } = await startStack(binary, site, { twoServers });
   for (const name of ["bob", "cat"]) await (await signUp(browser, proxy.url, name)).context.close();
   const { context, page } = await signUp(browser, proxy.url, "ada");
   await becomeControlled(page);
@@ -301,19 +346,20 @@ async function soak(browser, binary, site) {
   const failedShown = await Promise.all(
     tabs.map((tab) => tab.getByRole("list", { name: "Messages" }).getByText("Failed", { exact: true }).count()),
   );
-  const found = [audit(sent[0], storedInOrder(data, "soak b ")), audit(sent[1], storedInOrder(data, "soak c "))];
+  const found = [audit(sent[0], stored("bob", "soak b ")), audit(sent[1], stored("cat", "soak c "))];
   await context.close();
 
   const sum = (key) => found.reduce((total, one) => total + one[key], 0);
   const batches = proxy.batches - batchesBefore;
   const injected = FAULTS.map((fault) => `${fault} ${proxy.injected[fault]}`).join(", ");
   const faults = FAULTS.reduce((total, fault) => total + proxy.injected[fault], 0);
-  console.log(`Soak: ${MESSAGES} messages from two tabs, ${Math.round(FAILURE_RATE * 100)} % of batches failing (seed ${SEED})`);
+  const where = twoServers ? "two servers on PostgreSQL, batches spread over both" : "one server on SQLite";
+  console.log(`Soak: ${MESSAGES} messages from two tabs, ${where}, ${Math.round(FAILURE_RATE * 100)} % of batches failing (seed ${SEED})`);
   console.log(`  batches ${batches}, failed on purpose ${faults} (${((100 * faults) / batches).toFixed(0)} %): ${injected}`);
   console.log(`  server restarts ${proxy.restarts}; messages sent including resends ${proxy.itemsSent}`);
   console.log(`  all queued after ${seconds(typed)}; device queue ${drainedInTime ? "empty" : `still holding ${left}`} after ${seconds(drained)}`);
   console.log(`  lost ${sum("lost")}, doubled ${sum("doubled")}, out of order ${sum("outOfOrder")}, unknown ${sum("unknown")}; shown as Failed ${failedShown[0] + failedShown[1]}`);
-  console.log(`  server log lines: ${server.log.length}`);
+  console.log(`  server log lines: ${servers.map((server) => server.log.length).join(", ")}`);
   return drainedInTime && sum("lost") + sum("doubled") + sum("outOfOrder") + sum("unknown") === 0 && failedShown.every((count) => count === 0);
 }
 
@@ -321,7 +367,7 @@ async function soak(browser, binary, site) {
 
 async function main() {
   const phases = process.argv.slice(2);
-  const wanted = (phase) => phases.length === 0 || phases.includes(phase);
+  const wanted = (phase) => (phases.length === 0 && phase !== "soak-two-servers") || phases.includes(phase);
   const binary = serverBinary();
   const site = builtSite();
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
@@ -331,6 +377,7 @@ async function main() {
   let ok = true;
   if (wanted("replay")) ok = (await replay(browser, binary, site)) && ok;
   if (wanted("soak")) ok = (await soak(browser, binary, site)) && ok;
+  if (wanted("soak-two-servers")) ok = (await soak(browser, binary, site, { twoServers: true })) && ok;
   return ok;
 }
 

@@ -38,7 +38,7 @@ trap stop_postgres EXIT
 say "Starting a throw-away PostgreSQL on 127.0.0.1:$PG_PORT"
 as_pg_user "$PG_BIN/initdb" -D "$PG_DIR/data" -U mozi --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
 # Tests want speed, not durability: the cluster is deleted at the end.
-# ${MOZI_POSTGRES_DURABLE:+…} keeps the defaults for benchmarks.
+# MOZI_POSTGRES_DURABLE=1 (the benchmarks) keeps PostgreSQL's defaults.
 pg_options="-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=300"
 if [ -z "${MOZI_POSTGRES_DURABLE:-}" ]; then
     pg_options="$pg_options -c fsync=off -c synchronous_commit=off -c full_page_writes=off"

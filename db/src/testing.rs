@@ -16,20 +16,25 @@ pub struct ScratchDatabase {
 }
 
 impl ScratchDatabase {
+    /// On the backend `MOZI_TEST_POSTGRES_URL` chooses.
     pub async fn new() -> Self {
-        match std::env::var(POSTGRES_VARIABLE) {
-            Ok(server) if !server.is_empty() => Self::postgres(&server).await,
-            _ => {
-                let dir = tempfile::tempdir().expect("temporary directory");
-                Self {
-                    url: format!("sqlite://{}", dir.path().join("test.db").display()),
-                    _dir: Some(dir),
-                }
-            }
+        match postgres_server() {
+            Some(server) => Self::postgres(&server).await,
+            None => Self::sqlite(),
         }
     }
 
-    async fn postgres(server: &str) -> Self {
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        Self {
+            url: format!("sqlite://{}", dir.path().join("test.db").display()),
+            _dir: Some(dir),
+        }
+    }
+
+    /// A new database on the PostgreSQL `server` (a URL whose account may
+    /// create databases).
+    pub async fn postgres(server: &str) -> Self {
         use sqlx::Connection;
         let name = format!("mozi_test_{}", Uuid::new_v4().simple());
         let mut admin = sqlx::PgConnection::connect(server)
@@ -51,4 +56,11 @@ impl ScratchDatabase {
     pub fn is_postgres(&self) -> bool {
         self.url.starts_with("postgres")
     }
+}
+
+/// The PostgreSQL server tests are to use, if one is named.
+pub fn postgres_server() -> Option<String> {
+    std::env::var(POSTGRES_VARIABLE)
+        .ok()
+        .filter(|url| !url.is_empty())
 }

@@ -15,6 +15,12 @@
 // longer matches its hash, or another version's worker script, and can cut
 // the open answers to a path and drop every new request for it until told
 // otherwise (`cut`, `restore`): an event stream on a network that failed.
+//
+// Given several servers it is their load balancer: it spreads requests over
+// them in turn (`spread`), or sends each to the first that answers
+// (failover). A server that refuses the connection (stopped, killed) is
+// skipped and the request goes to the next one, as nginx's
+// `proxy_next_upstream error` does; "kill" kills the servers in turn.
 
 // CommonJS, as server-process.cjs: the TypeScript tests (update.spec.ts)
 // and the ES-module benchmarks (bench/outbox-bench.mjs) both load it.
@@ -61,14 +67,24 @@ class FaultyProxy {
   /** The sockets of answers being sent, with their paths. */
   openAnswers = new Map();
 
-  constructor(server, random) {
-    this.server = server;
+  /** Requests sent so far, for spreading them in turn. */
+  requests = 0;
+
+  /**
+   * @param servers one server or several, each with a `port` (and `kill()`
+   *   and `start()` for the "kill" fault)
+   * @param options `{ spread: true }` to send requests to the servers in
+   *   turn rather than to the first that answers
+   */
+  constructor(servers, random, { spread = false } = {}) {
+    this.servers = Array.isArray(servers) ? servers : [servers];
+    this.spread = spread;
     this.random = random;
     this.http = createServer((incoming, outgoing) => this.handle(incoming, outgoing));
   }
 
-  static async start(server, random) {
-    const proxy = new FaultyProxy(server, random);
+  static async start(servers, random, options) {
+    const proxy = new FaultyProxy(servers, random, options);
     await new Promise((done) => proxy.http.listen(0, "127.0.0.1", done));
     proxy.url = `http://127.0.0.1:${proxy.http.address().port}`;
     return proxy;
@@ -142,11 +158,12 @@ class FaultyProxy {
    * a batch already read, whose acknowledged items are counted (or, with
    * `dropAnswer`, whose answer is swallowed and the connection cut).
    */
-  forward(incoming, outgoing, body, dropAnswer) {
+  forward(incoming, outgoing, body, dropAnswer, candidates = this.candidates()) {
+    const [server, ...others] = candidates;
     const upstream = request(
       {
         host: "127.0.0.1",
-        port: this.server.port,
+        port: server.port,
         method: incoming.method,
         path: incoming.url,
         // A batch's answer is read here, so it comes uncompressed.
@@ -160,6 +177,11 @@ class FaultyProxy {
           answer.on("end", () => this.downloads.push(download));
           this.openAnswers.set(incoming.socket, download.path);
           outgoing.on("close", () => this.openAnswers.delete(incoming.socket));
+          // The server went away in the middle of its answer (killed): the
+          // browser's connection drops too, as behind a real balancer.
+          answer.on("close", () => {
+            if (!answer.complete) incoming.socket.destroy();
+          });
           outgoing.writeHead(answer.statusCode, answer.headers);
           answer.pipe(outgoing);
           return;
@@ -181,15 +203,32 @@ class FaultyProxy {
         answer.on("error", () => incoming.socket.destroy());
       },
     );
-    // No server (killed, or starting again): the browser sees the
-    // connection drop, as it would.
-    upstream.on("error", () => incoming.socket.destroy());
+    upstream.on("error", (error) => {
+      // A server that refused the connection never saw the request: the
+      // next one may take it. A body being streamed cannot be sent twice.
+      const resendable = body !== undefined || incoming.method === "GET";
+      if (error.code === "ECONNREFUSED" && others.length > 0 && resendable) {
+        this.forward(incoming, outgoing, body, dropAnswer, others);
+        return;
+      }
+      // No server (killed, or starting again): the browser sees the
+      // connection drop, as it would.
+      incoming.socket.destroy();
+    });
     // The browser went away first (a closed tab, an event stream ended).
     outgoing.on("close", () => {
       if (!outgoing.writableFinished) upstream.destroy();
     });
-    if (body === undefined) incoming.pipe(upstream);
-    else upstream.end(body);
+    if (body !== undefined) upstream.end(body);
+    else if (incoming.method === "GET") upstream.end();
+    else incoming.pipe(upstream);
+  }
+
+  /** The servers to try for the next request, in order. */
+  candidates() {
+    if (!this.spread) return this.servers;
+    const first = this.requests++ % this.servers.length;
+    return [...this.servers.slice(first), ...this.servers.slice(0, first)];
   }
 
   /**
@@ -201,7 +240,7 @@ class FaultyProxy {
     const headers = { ...incoming.headers, "accept-encoding": "identity" };
     delete headers["if-none-match"];
     const upstream = request(
-      { host: "127.0.0.1", port: this.server.port, method: "GET", path: incoming.url, headers },
+      { host: "127.0.0.1", port: this.servers[0].port, method: "GET", path: incoming.url, headers },
       (answer) => {
         const chunks = [];
         answer.on("data", (chunk) => chunks.push(chunk));
@@ -219,14 +258,15 @@ class FaultyProxy {
     upstream.end();
   }
 
-  /** Kills the server and starts it again; one restart at a time. */
+  /** Kills a server (each in turn) and starts it again; one restart at a time. */
   restart() {
     if (this.restarting) return;
+    const server = this.servers[this.restarts % this.servers.length];
     this.restarts += 1;
     this.restarting = (async () => {
-      await this.server.kill();
+      await server.kill();
       await sleep(200);
-      await this.server.start();
+      await server.start();
     })().finally(() => {
       this.restarting = null;
     });

@@ -4,12 +4,26 @@
 // killable and startable again on the same port and data. CommonJS, so the
 // TypeScript tests and the ES-module scripts both load it.
 
-const { spawn } = require("node:child_process");
+const { execFileSync, spawn } = require("node:child_process");
 const { createServer } = require("node:net");
 const { join, resolve } = require("node:path");
 
 const workspaceRoot = resolve(__dirname, "../..");
 const ansi = /\u001b\[[0-9;]*m/g;
+
+/**
+ * A new, empty database on the throw-away PostgreSQL of the test command
+ * (`MOZI_POSTGRES_URL`, set by scripts/postgres.sh), for servers to share.
+ */
+function scratchPostgres() {
+  const server = process.env.MOZI_POSTGRES_URL;
+  if (!server) {
+    throw new Error("MOZI_POSTGRES_URL is not set: run scripts/test, which starts a throw-away PostgreSQL");
+  }
+  const name = `mozi_e2e_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e9).toString(36)}`;
+  execFileSync("psql", [server, "--quiet", "--command", `CREATE DATABASE ${name}`]);
+  return `${server.slice(0, server.lastIndexOf("/"))}/${name}`;
+}
 
 /** A port nothing listens on now. */
 function freePort() {
@@ -25,10 +39,13 @@ function freePort() {
 
 class ServerProcess {
   /**
-   * @param {{ binary: string, siteRoot: string, dataDir: string, port: number, logLevel: string }} options
+   * @param {{ binary: string, siteRoot: string, dataDir: string, port: number, logLevel: string, databaseUrl?: string }} options
+   *   `databaseUrl`: a database shared with other servers (PostgreSQL);
+   *   by default a SQLite file in `dataDir`
    */
-  constructor({ binary, siteRoot, dataDir, port, logLevel }) {
+  constructor({ binary, siteRoot, dataDir, port, logLevel, databaseUrl }) {
     Object.assign(this, { binary, siteRoot, dataDir, port, logLevel });
+    this.databaseUrl = databaseUrl ?? `sqlite://${join(dataDir, "mozi.db")}`;
     this.url = `http://127.0.0.1:${port}`;
     /** Every line it printed, across restarts, colour codes removed. */
     this.log = [];
@@ -46,7 +63,7 @@ class ServerProcess {
         LEPTOS_SITE_ADDR: `127.0.0.1:${this.port}`,
         LEPTOS_SITE_ROOT: this.siteRoot,
         LEPTOS_OUTPUT_NAME: "mozi",
-        DATABASE_URL: `sqlite://${join(this.dataDir, "mozi.db")}`,
+        DATABASE_URL: this.databaseUrl,
         RUST_LOG: this.logLevel,
       },
       stdio: ["ignore", "pipe", "pipe"],
@@ -99,4 +116,4 @@ class ServerProcess {
   }
 }
 
-module.exports = { freePort, ServerProcess, workspaceRoot };
+module.exports = { freePort, scratchPostgres, ServerProcess, workspaceRoot };

@@ -21,8 +21,14 @@ export class RunningServer {
     this.url = process.url;
   }
 
-  /** Serves `release` (its binary and site), or the tests' own build. */
-  static async start(release?: { binary: string; site: string }): Promise<RunningServer> {
+  /**
+   * Serves `release` (its binary and site), or the tests' own build, on
+   * its own SQLite database or on `databaseUrl`.
+   */
+  static async start(
+    release?: { binary: string; site: string },
+    databaseUrl?: string,
+  ): Promise<RunningServer> {
     const dataDir = mkdtempSync(join(tmpdir(), "mozi-e2e-"));
     const process = new ServerProcess({
       binary: release?.binary ?? serverBinary,
@@ -30,6 +36,7 @@ export class RunningServer {
       dataDir,
       port: await freePort(),
       logLevel: "info",
+      databaseUrl,
     });
     await process.start();
     return new RunningServer(process, dataDir);
@@ -48,6 +55,11 @@ export class RunningServer {
   /** Kills the process: no more answers, not even errors. */
   stop() {
     return this.process.kill();
+  }
+
+  /** The port, for a proxy in front. */
+  get port(): number {
+    return Number(new URL(this.url).port);
   }
 
   /** The paths of the requests the server answered since `fromLine`. */

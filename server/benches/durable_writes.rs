@@ -1,9 +1,11 @@
 //! Durable message writes per second through the whole server: mutation
 //! batches of 100 posted to `/api/mutations` (a batch in one transaction,
-//! a savepoint per message, with their idempotency records and live events;
-//! WAL, synchronous=NORMAL), and
-//! single messages through the `send_message` server function, on a
-//! temporary SQLite file. Prints figures; run with `cargo bench -p server`.
+//! a savepoint per message, with their idempotency records and live events),
+//! and single messages through the `send_message` server function. On a
+//! temporary SQLite file (WAL, synchronous=NORMAL), then on PostgreSQL when
+//! `MOZI_TEST_POSTGRES_URL` names a server (`bench/with-postgres cargo bench -p
+//! server` starts a throw-away one with the default, durable settings). Prints figures;
+//! run with `cargo bench -p server`.
 
 // The API tests' black-box client; the benchmark uses part of it.
 #[allow(dead_code)]
@@ -13,6 +15,7 @@ mod support;
 use axum::http::StatusCode;
 use serde_json::json;
 use std::time::Instant;
+use mozi_db::testing::{postgres_server, ScratchDatabase};
 use support::TestApp;
 
 const BATCHES: usize = 20;
@@ -20,7 +23,20 @@ const SINGLE_MESSAGES: usize = 500;
 
 #[tokio::main]
 async fn main() {
-    let app = TestApp::new().await;
+    measure("one SQLite file (WAL, synchronous=NORMAL)", ScratchDatabase::sqlite()).await;
+    match postgres_server() {
+        Some(server) => {
+            let database = ScratchDatabase::postgres(&server).await;
+            measure("PostgreSQL (one server, over TCP on 127.0.0.1)", database).await;
+        }
+        None => println!(
+            "PostgreSQL: not measured; run `bench/with-postgres cargo bench -p server`"
+        ),
+    }
+}
+
+async fn measure(backend: &str, database: ScratchDatabase) {
+    let app = TestApp::on(database).await;
     let ada = app.sign_up("ada").await;
     let ada_id = app.user_id(&ada).await;
     app.sign_up("bob").await;
@@ -62,7 +78,7 @@ async fn main() {
     let single = started.elapsed();
 
     let batched_count = BATCHES * 100;
-    println!("durable message writes, one SQLite file (WAL, synchronous=NORMAL)");
+    println!("durable message writes, {backend}");
     println!(
         "  batches of 100 via /api/mutations: {batched_count} messages in {:.2} s = {:.0} writes/s ({BATCHES} round trips)",
         batched.as_secs_f64(),

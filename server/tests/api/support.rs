@@ -91,13 +91,17 @@ async fn build(site: &Path, database_url: &str, draining: server::Draining) -> R
 }
 
 impl TestApp {
+    /// On the backend `MOZI_TEST_POSTGRES_URL` chooses.
     pub async fn new() -> Self {
+        Self::on(ScratchDatabase::new().await).await
+    }
+
+    pub async fn on(database: ScratchDatabase) -> Self {
         let turn = Arc::clone(&ONE_AT_A_TIME).lock_owned().await;
         let dir = tempfile::tempdir().expect("temporary directory");
         let site = dir.path().join("site");
         std::fs::create_dir_all(site.join("pkg")).expect("site folder");
         std::fs::write(site.join("pkg/mozi.css"), STYLESHEET).expect("a shell file");
-        let database = ScratchDatabase::new().await;
         let draining = server::Draining::default();
         let router = build(&site, &database.url, draining.clone()).await;
         Self {
