@@ -7,7 +7,7 @@
 
 postgres_bin() {
     local initdb
-    initdb="$(ls -1 /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1)"
+    initdb="$( (ls -1 /usr/lib/postgresql/*/bin/initdb 2>/dev/null || true) | sort -V | tail -n 1)"
     [ -n "$initdb" ] && dirname "$initdb"
 }
 

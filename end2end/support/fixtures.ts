@@ -77,16 +77,30 @@ export function watchErrors(page: Page): string[] {
 
 /** Starts a conversation from the Messages page and sends its first message; returns the thread's path. */
 export async function startConversation(page: Page, usernames: string, firstMessage: string) {
+  const { thread, send } = await newConversation(page, usernames);
+  // Delivered, not just queued on the device.
+  await send(firstMessage);
+  return thread;
+}
+
+/**
+ * Starts a conversation with `usernames` from the Messages page, without a
+ * message yet: the thread's path, and `send`, which sends one message and
+ * waits until it shows as Sent.
+ */
+export async function newConversation(page: Page, usernames: string) {
   await open(page, "/messages");
   await page.getByRole("textbox", { name: "Usernames" }).fill(usernames);
   await page.getByRole("button", { name: "Start conversation" }).click();
   await expect(page).toHaveURL(/\/messages\/[0-9a-f-]{36}$/);
   const thread = new URL(page.url()).pathname;
-  await page.getByRole("textbox", { name: "Message" }).fill(firstMessage);
-  await page.getByRole("button", { name: "Send" }).click();
-  // Delivered, not just queued on the device.
-  await expect(page.getByRole("list", { name: "Messages" }).getByRole("listitem").last()).toContainText(
-    new RegExp(`${firstMessage}.*Sent`),
-  );
-  return thread;
+  const messages = page.getByRole("list", { name: "Messages" }).getByRole("listitem");
+  const send = async (text: string) => {
+    const count = await messages.count();
+    await page.getByRole("textbox", { name: "Message" }).fill(text);
+    await page.getByRole("button", { name: "Send" }).click();
+    await expect(messages).toHaveCount(count + 1);
+    await expect(messages.last()).toContainText("Sent");
+  };
+  return { thread, send };
 }

@@ -1,4 +1,4 @@
-import { test, expect, open, signUp, uniqueName, watchErrors } from "../support/fixtures";
+import { test, expect, newConversation, open, signUp, uniqueName, watchErrors } from "../support/fixtures";
 import { FaultyProxy } from "../support/faulty-proxy.cjs";
 
 test("two people message each other live, and a reload keeps everything", async ({ browser, server }) => {
@@ -97,32 +97,21 @@ test("a live stream that drops resumes where it stopped: nothing missed, nothing
   const bob = await signUp(browser, proxy.url, bobName);
   const bobErrors = watchErrors(bob.page);
 
-  await open(ada.page, "/messages");
-  await ada.page.getByRole("textbox", { name: "Usernames" }).fill(bobName);
-  await ada.page.getByRole("button", { name: "Start conversation" }).click();
-  await expect(ada.page).toHaveURL(/\/messages\/[0-9a-f-]{36}$/);
-  const thread = new URL(ada.page.url()).pathname;
-  const adaMessages = ada.page.getByRole("list", { name: "Messages" }).getByRole("listitem");
-  const send = async (text: string, count: number) => {
-    await ada.page.getByRole("textbox", { name: "Message" }).fill(text);
-    await ada.page.getByRole("button", { name: "Send" }).click();
-    await expect(adaMessages).toHaveCount(count);
-    await expect(adaMessages.last()).toContainText("Sent");
-  };
+  const { thread, send } = await newConversation(ada.page, bobName);
 
   // Once the server has the conversation (the first message is sent), Bob
   // opens it; the next message comes live.
-  await send("one", 1);
+  await send("one");
   await open(bob.page, thread);
   const bobMessages = bob.page.getByRole("list", { name: "Messages" }).getByRole("listitem");
   await expect(bobMessages).toHaveText([/one/]);
-  await send("two", 2);
+  await send("two");
   await expect(bobMessages).toHaveText([/one/, /two/]);
 
   // Bob's stream drops and cannot come back for a while; Ada goes on.
   proxy.cut("/api/events");
-  await send("three", 3);
-  await send("four", 4);
+  await send("three");
+  await send("four");
   await expect(bobMessages).toHaveCount(2);
 
   // The browser reconnects by itself and names the last event it got: the
@@ -130,7 +119,7 @@ test("a live stream that drops resumes where it stopped: nothing missed, nothing
   // refetch on reconnecting: only the resumed stream can bring these.)
   proxy.restore("/api/events");
   await expect(bobMessages).toHaveText([/one/, /two/, /three/, /four/], { timeout: 15_000 });
-  await send("five", 5);
+  await send("five");
   await expect(bobMessages).toHaveText([/one/, /two/, /three/, /four/, /five/]);
 
   // Only the cut itself may show, as a failed load.

@@ -4,7 +4,7 @@
 
 import { scratchPostgres } from "../support/server-process.cjs";
 import { FaultyProxy } from "../support/faulty-proxy.cjs";
-import { expect, open, signUp, test, uniqueName, watchErrors } from "../support/fixtures";
+import { expect, newConversation, open, signUp, test, uniqueName, watchErrors } from "../support/fixtures";
 import { RunningServer } from "../support/server";
 
 test("a message crosses servers live, and a page whose server dies resumes on the other", async ({ browser }) => {
@@ -19,26 +19,15 @@ test("a message crosses servers live, and a page whose server dies resumes on th
   const bob = await signUp(browser, balancer.url, bobName);
   const bobErrors = watchErrors(bob.page);
   try {
-    await open(ada.page, "/messages");
-    await ada.page.getByRole("textbox", { name: "Usernames" }).fill(bobName);
-    await ada.page.getByRole("button", { name: "Start conversation" }).click();
-    await expect(ada.page).toHaveURL(/\/messages\/[0-9a-f-]{36}$/);
-    const thread = new URL(ada.page.url()).pathname;
-    const adaMessages = ada.page.getByRole("list", { name: "Messages" }).getByRole("listitem");
-    const send = async (text: string, count: number) => {
-      await ada.page.getByRole("textbox", { name: "Message" }).fill(text);
-      await ada.page.getByRole("button", { name: "Send" }).click();
-      await expect(adaMessages).toHaveCount(count);
-      await expect(adaMessages.last()).toContainText("Sent");
-    };
+    const { thread, send } = await newConversation(ada.page, bobName);
 
     // Ada writes through server 1; Bob's page, served by server 2, gets it
     // live: server 2 learns of it from the database.
-    await send("one", 1);
+    await send("one");
     await open(bob.page, thread);
     const bobMessages = bob.page.getByRole("list", { name: "Messages" }).getByRole("listitem");
     await expect(bobMessages).toHaveText([/one/]);
-    await send("two", 2);
+    await send("two");
     await expect(bobMessages).toHaveText([/one/, /two/]);
     expect(two.requestsSince(0).filter((path) => path.startsWith("/api/events"))).not.toEqual([]);
 
@@ -47,10 +36,10 @@ test("a message crosses servers live, and a page whose server dies resumes on th
     // what was sent meanwhile: once, in order.
     const beforeFailover = one.log.length;
     await two.stop();
-    await send("three", 3);
-    await send("four", 4);
+    await send("three");
+    await send("four");
     await expect(bobMessages).toHaveText([/one/, /two/, /three/, /four/], { timeout: 15_000 });
-    await send("five", 5);
+    await send("five");
     await expect(bobMessages).toHaveText([/one/, /two/, /three/, /four/, /five/]);
     expect(one.requestsSince(beforeFailover).filter((path) => path.startsWith("/api/events"))).not.toEqual([]);
 

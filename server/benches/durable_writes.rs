@@ -13,9 +13,9 @@
 mod support;
 
 use axum::http::StatusCode;
+use mozi_db::testing::{postgres_server, ScratchDatabase};
 use serde_json::json;
 use std::time::Instant;
-use mozi_db::testing::{postgres_server, ScratchDatabase};
 use support::TestApp;
 
 const BATCHES: usize = 20;
@@ -23,15 +23,19 @@ const SINGLE_MESSAGES: usize = 500;
 
 #[tokio::main]
 async fn main() {
-    measure("one SQLite file (WAL, synchronous=NORMAL)", ScratchDatabase::sqlite()).await;
+    measure(
+        "one SQLite file (WAL, synchronous=NORMAL)",
+        ScratchDatabase::sqlite(),
+    )
+    .await;
     match postgres_server() {
         Some(server) => {
             let database = ScratchDatabase::postgres(&server).await;
             measure("PostgreSQL (one server, over TCP on 127.0.0.1)", database).await;
         }
-        None => println!(
-            "PostgreSQL: not measured; run `bench/with-postgres cargo bench -p server`"
-        ),
+        None => {
+            println!("PostgreSQL: not measured; run `bench/with-postgres cargo bench -p server`")
+        }
     }
 }
 
