@@ -247,6 +247,11 @@ impl Db {
         on_backend!(self, lease_batch(user, most, now, expires_at))
     }
 
+    /// Moves a batch lease's expiry to `expires_at`, while its batch runs.
+    pub async fn renew_batch(&self, lease: Uuid, expires_at: UnixMillis) -> Result<(), AppError> {
+        on_backend!(self, renew_batch(lease, expires_at))
+    }
+
     /// Gives a batch lease back.
     pub async fn release_batch(&self, lease: Uuid) -> Result<(), AppError> {
         on_backend!(self, release_batch(lease))

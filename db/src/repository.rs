@@ -111,6 +111,11 @@ pub trait Repository: Send + Sync {
         now: UnixMillis,
         expires_at: UnixMillis,
     ) -> impl Future<Output = Result<Option<Uuid>, AppError>> + Send;
+    fn renew_batch(
+        &self,
+        lease: Uuid,
+        expires_at: UnixMillis,
+    ) -> impl Future<Output = Result<(), AppError>> + Send;
     fn release_batch(&self, lease: Uuid) -> impl Future<Output = Result<(), AppError>> + Send;
 }
 

@@ -34,9 +34,11 @@ const SIGN_UPS_PER_IP: (u32, Duration) = (30, Duration::from_secs(2));
 const CONVERSATION_STARTS_PER_USER: (u32, Duration) = (20, Duration::from_secs(3));
 /// Mutation batches one user may have in flight at once, on all servers.
 const BATCHES_IN_FLIGHT_PER_USER: u32 = 2;
-/// How long a batch's lease lasts if its server stops before giving it
-/// back: far longer than any batch takes.
-const BATCH_LEASE_MS: UnixMillis = 60_000;
+/// How long a batch's lease lasts unless renewed: a server that stops (is
+/// killed) in the middle of a batch holds its user's slot this long at most.
+const BATCH_LEASE_MS: UnixMillis = 5_000;
+/// How often a running batch renews its lease.
+const BATCH_LEASE_RENEWAL: Duration = Duration::from_secs(2);
 /// Password checks waiting for a turn, per hashing slot; more are refused.
 const PASSWORD_QUEUE_PER_SLOT: usize = 4;
 /// How long a password check waits for its turn before it is refused.
@@ -144,9 +146,20 @@ impl Limits {
             .lease_batch(user, BATCHES_IN_FLIGHT_PER_USER, now, now + BATCH_LEASE_MS)
             .await?
             .ok_or_else(|| AppError::rate_limited(Duration::from_secs(1)))?;
+        // A slow batch keeps its slot for as long as it runs.
+        let renewal = tokio::spawn({
+            let db = db.clone();
+            async move {
+                loop {
+                    tokio::time::sleep(BATCH_LEASE_RENEWAL).await;
+                    let _ = db.renew_batch(lease, now_millis() + BATCH_LEASE_MS).await;
+                }
+            }
+        });
         Ok(BatchTurn {
             db: db.clone(),
             lease,
+            renewal: renewal.abort_handle(),
         })
     }
 
@@ -169,10 +182,12 @@ impl Limits {
 pub struct BatchTurn {
     db: Db,
     lease: uuid::Uuid,
+    renewal: tokio::task::AbortHandle,
 }
 
 impl Drop for BatchTurn {
     fn drop(&mut self) {
+        self.renewal.abort();
         let (db, lease) = (self.db.clone(), self.lease);
         // Given back as soon as possible; if it never is (the server
         // stops), the lease expires.

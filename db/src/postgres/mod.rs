@@ -618,6 +618,16 @@ impl Repository for Postgres {
         Ok((leased.rows_affected() == 1).then_some(id))
     }
 
+    async fn renew_batch(&self, lease: Uuid, expires_at: UnixMillis) -> Result<(), AppError> {
+        sqlx::query("UPDATE batch_leases SET expires_at = $1 WHERE id = $2")
+            .bind(expires_at)
+            .bind(lease.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(internal)?;
+        Ok(())
+    }
+
     async fn release_batch(&self, lease: Uuid) -> Result<(), AppError> {
         sqlx::query("DELETE FROM batch_leases WHERE id = $1")
             .bind(lease.to_string())

@@ -542,6 +542,17 @@ impl Repository for Sqlite {
         Ok((leased.rows_affected() == 1).then_some(id))
     }
 
+    async fn renew_batch(&self, lease: Uuid, expires_at: UnixMillis) -> Result<(), AppError> {
+        let _writer = self.write_turn.lock().await;
+        sqlx::query("UPDATE batch_leases SET expires_at = ? WHERE id = ?")
+            .bind(expires_at)
+            .bind(lease.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(internal)?;
+        Ok(())
+    }
+
     async fn release_batch(&self, lease: Uuid) -> Result<(), AppError> {
         let _writer = self.write_turn.lock().await;
         sqlx::query("DELETE FROM batch_leases WHERE id = ?")

@@ -68,6 +68,20 @@ async fn batches_in_flight_are_capped_per_user_and_leases_expire() {
 }
 
 #[tokio::test]
+async fn a_renewed_lease_holds_its_slot_past_its_first_expiry() {
+    let (db, _dir) = temp_db().await;
+    let ada = user(&db, "ada").await.id;
+    let running = db.lease_batch(ada, 1, 0, 5_000).await.unwrap().unwrap();
+    db.renew_batch(running, 9_000).await.unwrap();
+    assert_eq!(db.lease_batch(ada, 1, 6_000, 11_000).await.unwrap(), None);
+    assert!(db
+        .lease_batch(ada, 1, 9_000, 14_000)
+        .await
+        .unwrap()
+        .is_some());
+}
+
+#[tokio::test]
 async fn a_restarted_sqlite_server_voids_the_leases_of_its_previous_run() {
     let (db, scratch) = temp_db().await;
     let ada = user(&db, "ada").await.id;
