@@ -98,11 +98,31 @@ fn build_wasm(workspace: &Path, target_dir: &Path, profile: &str) {
         .arg(target_dir)
         // The outer build's flags and clippy's wrapper are for the host crates.
         .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env("CARGO_ENCODED_RUSTFLAGS", short_source_paths(workspace).join("\x1f"))
         .env_remove("RUSTC_WORKSPACE_WRAPPER")
         .status()
         .expect("cargo runs");
     assert!(status.success(), "building the service worker failed");
+}
+
+/// Flags that shorten the source paths the wasm keeps (in panic locations):
+/// dependencies' sources under the crate registry's cache read as
+/// `/deps/<crate>`, ours as `/mozi/<crate>`. Fewer bytes, and neither this
+/// machine's folders nor the registry's name ship to browsers.
+fn short_source_paths(workspace: &Path) -> Vec<String> {
+    let cargo_home = env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
+    let registries = cargo_home
+        .and_then(|home| std::fs::read_dir(home.join("registry/src")).ok())
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|entry| (entry.path(), "/deps"));
+    registries
+        .chain(std::iter::once((workspace.to_path_buf(), "/mozi")))
+        .map(|(from, to)| format!("--remap-path-prefix={}={to}", from.display()))
+        .collect()
 }
 
 /// Runs wasm-opt in place when the one on PATH is recent enough; Debian's
