@@ -98,7 +98,10 @@ fn build_wasm(workspace: &Path, target_dir: &Path, profile: &str) {
         .arg(target_dir)
         // The outer build's flags and clippy's wrapper are for the host crates.
         .env_remove("RUSTFLAGS")
-        .env("CARGO_ENCODED_RUSTFLAGS", short_source_paths(workspace).join("\x1f"))
+        .env(
+            "CARGO_ENCODED_RUSTFLAGS",
+            short_source_paths(workspace).join("\x1f"),
+        )
         .env_remove("RUSTC_WORKSPACE_WRAPPER")
         .status()
         .expect("cargo runs");

@@ -493,19 +493,22 @@ mod tests {
                 .await
                 .unwrap(),
         );
-        // The listener may still be connecting: send until it hears.
-        let send = Mutation::SendMessage {
-            conversation: f.conversation,
-            id: MessageId::new_random(),
-            body: "across".into(),
-            created_at: 1,
-        };
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        apply(&f.db, f.ada, send).await;
-        let heard = tokio::time::timeout(Duration::from_secs(5), stream.next()).await;
-        assert_eq!(
-            body_of(heard.expect("woken by the other server's notice")),
-            "across"
-        );
+        // The first message arrives once the other server listens (it looks
+        // when it starts listening). Then the stream waits, having read
+        // everything, and only the notice can wake it within the fallback
+        // poll's 15 s.
+        for body in ["first", "across"] {
+            let send = Mutation::SendMessage {
+                conversation: f.conversation,
+                id: MessageId::new_random(),
+                body: body.into(),
+                created_at: 1,
+            };
+            apply(&f.db, f.ada, send).await;
+            let heard = tokio::time::timeout(Duration::from_secs(5), stream.next()).await;
+            assert_eq!(body_of(heard.expect("woken by the database")), body);
+            let idle = tokio::time::timeout(Duration::from_millis(300), stream.next()).await;
+            assert!(idle.is_err(), "nothing more yet");
+        }
     }
 }

@@ -88,8 +88,10 @@ impl Postgres {
             async move {
                 let mut listener = match listener {
                     Some(listener) => listener,
+                    // Notices sent before this listener was listening are
+                    // lost: every stream looks once it is.
                     None => match listen(&pool).await {
-                        Ok(listener) => listener,
+                        Ok(listener) => return Some((Wakeup::Everyone, Some(listener))),
                         Err(error) => {
                             tracing::warn!(%error, "cannot listen for other servers' events");
                             tokio::time::sleep(Duration::from_secs(1)).await;
