@@ -16,6 +16,7 @@ use mozi_core::{
 };
 use mozi_outbox::{ItemState, OutboxRecord};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// What the user can do with queued records.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -30,8 +31,10 @@ enum Operation {
 pub struct Outbox {
     /// Whose queue the page shows: only the signed-in user's.
     user: RwSignal<Option<UserId>>,
-    /// The signed-in user's queued records, oldest first.
-    pub items: RwSignal<Vec<OutboxRecord>>,
+    /// The signed-in user's queued records, oldest first. Shared, not
+    /// copied: a thread with hundreds queued rebuilds its rows from these
+    /// on every change.
+    pub items: RwSignal<Vec<Arc<OutboxRecord>>>,
     /// Messages from this device's queue the server stored since the page
     /// loaded: shown until the thread's next fetch has them.
     pub delivered: RwSignal<Vec<MessageView>>,
@@ -45,7 +48,7 @@ pub struct Outbox {
 
 pub struct PendingStart {
     pub usernames: String,
-    pub record: OutboxRecord,
+    pub record: Arc<OutboxRecord>,
 }
 
 pub fn use_outbox() -> Outbox {
@@ -137,7 +140,7 @@ impl Outbox {
     }
 
     /// The queued records of one conversation (its start and messages).
-    pub fn records_in(self, conversation: ConversationId) -> Vec<OutboxRecord> {
+    pub fn records_in(self, conversation: ConversationId) -> Vec<Arc<OutboxRecord>> {
         self.items.with(|items| {
             items
                 .iter()
@@ -167,7 +170,7 @@ impl Outbox {
                     usernames,
                 } if *c == conversation => Some(PendingStart {
                     usernames: usernames.clone(),
-                    record: record.clone(),
+                    record: Arc::clone(record),
                 }),
                 _ => None,
             })
@@ -309,6 +312,7 @@ mod browser {
     use mozi_outbox::Change;
     use mozi_outbox_browser::{queue, replay, OutboxError, ReplayReport};
     use std::cell::RefCell;
+    use std::sync::Arc;
     use std::time::Duration;
 
     /// Work done once at a time: asked again while it runs, it runs once
@@ -454,12 +458,18 @@ mod browser {
             UPDATES.with_borrow_mut(|updates| updates.local_changes += 1);
             outbox.items.update(|items| match change {
                 // Made just now: the newest.
-                Some(Change::Put(record)) => items.push(record),
+                Some(Change::Put(record)) => items.push(Arc::new(record)),
                 Some(Change::Delete(key)) => items.retain(|queued| queued.key != key),
                 None => {}
             });
         }
-        replay_soon(outbox);
+        // Offline, a replay would only read the whole queue to find nothing
+        // can be sent: after each message typed, work that grows with the
+        // queue. Queueing asked for a Background Sync, and coming online
+        // replays.
+        if window().navigator().on_line() {
+            replay_soon(outbox);
+        }
         Ok(())
     }
 
@@ -506,7 +516,9 @@ mod browser {
             outbox.absorb(applied);
             match read {
                 // The user may have changed while reading.
-                Ok(records) if outbox.user.get_untracked() == user => outbox.items.set(records),
+                Ok(records) if outbox.user.get_untracked() == user => outbox
+                    .items
+                    .set(records.into_iter().map(Arc::new).collect()),
                 Ok(_) => {}
                 Err(error) => outbox.error.set(Some(error.to_string())),
             }

@@ -13,5 +13,5 @@ pub use bookmark::BookmarkButton;
 pub use error::{ErrorNotice, Loading};
 pub use header::SiteHeader;
 pub use offline::{OfflineIndicator, UpdateToast, VersionFooter};
-pub use outbox::{PendingChanges, QueuedStatus};
+pub use outbox::{status_label, PendingChanges, QueuedStatus};
 pub use session_card::SessionCard;

@@ -7,27 +7,34 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 use mozi_core::Mutation;
 use mozi_outbox::{ItemState, OutboxRecord};
+use std::sync::Arc;
 
 /// "Sending…" or "Failed" (with the reason, "Retry" and "Discard") for one
 /// queued change.
 #[component]
-pub fn QueuedStatus(record: OutboxRecord) -> impl IntoView {
+pub fn QueuedStatus(record: Arc<OutboxRecord>) -> impl IntoView {
     let outbox = use_outbox();
     let key = record.key;
-    let (label, failed) = match &record.state {
-        ItemState::Failed { .. } => ("Failed", true),
-        ItemState::NeedsSignIn => ("Waiting for sign-in", false),
-        ItemState::Pending | ItemState::Sending => ("Sending…", false),
-    };
+    let label = status_label(&record.state);
+    let failed = matches!(record.state, ItemState::Failed { .. });
     view! {
         <span class="delivery" class:failed=failed>
             <span class="state">{label}</span>
-            {record.last_error.map(|detail| view! { <span class="detail">{detail}</span> })}
+            {record.last_error.clone().map(|detail| view! { <span class="detail">{detail}</span> })}
             {failed.then(|| view! {
                 <button type="button" on:click=move |_| outbox.retry(key)>"Retry"</button>
                 <button type="button" on:click=move |_| outbox.discard(key)>"Discard"</button>
             })}
         </span>
+    }
+}
+
+/// A queued record's state, in words.
+pub fn status_label(state: &ItemState) -> &'static str {
+    match state {
+        ItemState::Failed { .. } => "Failed",
+        ItemState::NeedsSignIn => "Waiting for sign-in",
+        ItemState::Pending | ItemState::Sending => "Sending…",
     }
 }
 

@@ -1,5 +1,5 @@
 use crate::api::messaging::{get_thread, mark_read};
-use crate::components::{use_auth, ErrorNotice, Loading, QueuedStatus};
+use crate::components::{status_label, use_auth, ErrorNotice, Loading, QueuedStatus};
 use crate::drafts::Draft;
 use crate::live::use_live_updates;
 use crate::outbox::{device_now, random_uuid, use_outbox};
@@ -13,6 +13,7 @@ use mozi_core::{
 };
 use mozi_outbox::OutboxRecord;
 use std::collections::HashSet;
+use std::sync::Arc;
 
 lazy_page!(ThreadRoute, ThreadPage);
 
@@ -162,11 +163,11 @@ fn ThreadPage() -> impl IntoView {
 }
 
 /// A message as the thread shows it: stored on the server, or still queued.
+#[derive(Clone, PartialEq)]
 enum Entry {
     Stored(MessageView),
     Queued {
-        record: OutboxRecord,
-        body: String,
+        record: Arc<OutboxRecord>,
         created_at: UnixMillis,
     },
 }
@@ -176,6 +177,24 @@ impl Entry {
         match self {
             Entry::Stored(message) => message.created_at,
             Entry::Queued { created_at, .. } => *created_at,
+        }
+    }
+
+    /// What a row shows changes only with this: the list rebuilds the rows
+    /// whose key is new, and keeps the others.
+    fn key(&self) -> (MessageId, Option<(&'static str, Option<String>)>) {
+        match self {
+            Entry::Stored(message) => (message.id, None),
+            Entry::Queued { record, .. } => {
+                let id = match &record.mutation {
+                    Mutation::SendMessage { id, .. } => *id,
+                    _ => MessageId(record.key.0),
+                };
+                (
+                    id,
+                    Some((status_label(&record.state), record.last_error.clone())),
+                )
+            }
         }
     }
 }
@@ -220,38 +239,28 @@ fn MessageList(
                 .for_each(&mut add_stored)
         });
         for record in outbox.records_in(conversation) {
-            if let Mutation::SendMessage {
-                id,
-                body,
-                created_at,
-                ..
-            } = &record.mutation
-            {
+            if let Mutation::SendMessage { id, created_at, .. } = &record.mutation {
                 if !known.contains(id) {
-                    let (body, created_at) = (body.clone(), *created_at);
-                    entries.push(Entry::Queued {
-                        record,
-                        body,
-                        created_at,
-                    });
+                    let created_at = *created_at;
+                    entries.push(Entry::Queued { record, created_at });
                 }
             }
         }
         entries.sort_by_key(Entry::created_at);
         entries
     };
-    move || {
-        let entries = entries();
-        if entries.is_empty() {
-            view! { <p class="empty">"No messages yet. Say hello!"</p> }.into_any()
-        } else {
-            view! {
-                <ol class="messages" aria-label="Messages">
-                    {entries.into_iter().map(|entry| message_item(entry, me)).collect_view()}
-                </ol>
-            }
-            .into_any()
-        }
+    let entries = Memo::new(move |_| entries());
+    view! {
+        <Show
+            when=move || entries.with(|entries| !entries.is_empty())
+            fallback=|| view! { <p class="empty">"No messages yet. Say hello!"</p> }
+        >
+            <ol class="messages" aria-label="Messages">
+                // Keyed: a message queued or delivered adds or changes its
+                // own row, whatever the length of the thread.
+                <For each=move || entries.get() key=Entry::key children=move |entry| message_item(entry, me)/>
+            </ol>
+        </Show>
     }
 }
 
@@ -264,12 +273,18 @@ fn message_item(entry: Entry, me: Option<UserId>) -> impl IntoView {
                 mine.then(|| view! { <span class="delivery sent">"Sent"</span> }.into_any());
             (message.author.display_name, message.body, mine, status)
         }
-        Entry::Queued { record, body, .. } => (
-            "You".to_owned(),
-            body,
-            true,
-            Some(view! { <QueuedStatus record/> }.into_any()),
-        ),
+        Entry::Queued { record, .. } => {
+            let body = match &record.mutation {
+                Mutation::SendMessage { body, .. } => body.clone(),
+                _ => String::new(),
+            };
+            (
+                "You".to_owned(),
+                body,
+                true,
+                Some(view! { <QueuedStatus record/> }.into_any()),
+            )
+        }
     };
     view! {
         <li class="message" class:mine=mine>
