@@ -26,18 +26,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { atExit, builtSite, run, serverBinary, SetupError, sleep, startServer, stats } from "./harness.mjs";
+import { accepted, brief, PASSWORD, post, retryAfterMs, signUp } from "./http.mjs";
 
 const ATTEMPTS = 1000;
 const CONCURRENCY = 64;
 const BASELINE_REQUESTS = 200;
 const BATCHES = 16;
 const BATCH_ITEMS = 100;
-/** How long the right password (and a sign-up) may stay blocked. */
+/** How long the right password may stay blocked. */
 const BLOCKED_BUDGET_MS = 2 * 60_000;
 const MEMORY_POLL_MS = 50;
 const WATCHDOG_MS = 12 * 60_000;
-const PASSWORD = "correct horse battery";
-const SESSION_COOKIE = "mozi_session";
 
 const TARGETS = {
   peakRssMiB: 300,
@@ -46,71 +45,6 @@ const TARGETS = {
 };
 
 // ------------------------------------------------------------------- HTTP
-
-/**
- * A POST as the app's own pages send it: same origin, so the server's
- * cross-site check lets it through. Never follows redirects, so the
- * session cookie and Location of a sign-in stay visible.
- */
-async function post(server, path, { form, json, cookie } = {}) {
-  const headers = {
-    Origin: server.url,
-    "Sec-Fetch-Site": "same-origin",
-    Accept: "application/json",
-  };
-  if (cookie) headers.Cookie = cookie;
-  let body;
-  if (json !== undefined) {
-    headers["Content-Type"] = "application/json";
-    body = JSON.stringify(json);
-  } else {
-    headers["Content-Type"] = "application/x-www-form-urlencoded";
-    body = new URLSearchParams(form ?? {});
-  }
-  const response = await fetch(`${server.url}${path}`, { method: "POST", headers, body, redirect: "manual" });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, text };
-}
-
-/** `mozi_session=…` as the reply sets it, or null. */
-function sessionCookie(reply) {
-  const set = reply.headers.getSetCookie().find((cookie) => cookie.startsWith(`${SESSION_COOKIE}=`));
-  return set ? set.split(";")[0] : null;
-}
-
-/** A sign-in or sign-up the server accepted: 200 or a redirect, with a session. */
-const accepted = (reply) => (reply.status === 200 || (reply.status >= 300 && reply.status < 400)) && sessionCookie(reply) !== null;
-
-/** Retry-After in milliseconds (seconds or an HTTP date), or null. */
-function retryAfterMs(reply) {
-  const value = reply.headers.get("retry-after");
-  if (value === null) return null;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
-}
-
-const brief = (text) => text.replace(/\s+/g, " ").slice(0, 200);
-
-/**
- * Signs up, waiting out 429s (each Retry-After) for up to 2 minutes: the
- * per-IP limiter may still remember an earlier storm. Returns the session
- * cookie and how long it was blocked.
- */
-async function signUp(server, username) {
-  const start = performance.now();
-  for (;;) {
-    const reply = await post(server, "/api/sign_up", {
-      form: { username, display_name: username.toUpperCase(), password: PASSWORD },
-    });
-    if (accepted(reply)) return { cookie: sessionCookie(reply), blockedMs: performance.now() - start };
-    const wait = retryAfterMs(reply);
-    if (reply.status !== 429 || performance.now() - start + (wait ?? 1000) > BLOCKED_BUDGET_MS) {
-      throw new SetupError(`sign-up of ${username} answered ${reply.status}: ${brief(reply.text)}`);
-    }
-    await sleep(wait ?? 1000);
-  }
-}
 
 async function currentUser(server, cookie) {
   const response = await fetch(`${server.url}/api/current_user`, { headers: { Cookie: cookie } });

@@ -10,31 +10,19 @@
 // Env: SERVERS_BENCH_SECONDS (default 10), SERVERS_BENCH_CONNECTIONS (200).
 // A benchmark, not a test: it prints figures and fails only on set-up.
 
-import { execFile, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import serverProcess from "../end2end/support/server-process.cjs";
 import { atExit, builtSite, run, serverBinary, SetupError, startServer, stats } from "./harness.mjs";
+import { brief, post, signUp, wrk } from "./http.mjs";
 
 const { scratchPostgres } = serverProcess;
 const SECONDS = Number(process.env.SERVERS_BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.SERVERS_BENCH_CONNECTIONS ?? 200);
 const SENDERS = 20;
 const FAN_OUT_SENDS = 200;
-const PASSWORD = "correct horse battery";
-const wrk = promisify(execFile);
-
-/** Requests per second, p99 (ms) and non-2xx answers from wrk's report. */
-function parse(report) {
-  const match = /^\s+99%\s+([\d.]+)(us|ms|s)\s*$/m.exec(report);
-  return {
-    perSecond: Number(/Requests\/sec:\s+([\d.]+)/.exec(report)?.[1] ?? NaN),
-    p99: match ? Number(match[1]) * { us: 0.001, ms: 1, s: 1000 }[match[2]] : NaN,
-    failed: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(report)?.[1] ?? 0),
-  };
-}
 
 /**
  * Runs wrk against each server at once, the connections split between
@@ -47,42 +35,21 @@ async function load(servers, path, script) {
       const args = ["-t1", `-c${share}`, `-d${SECONDS}s`, "--latency", "-H", "Accept-Encoding: gzip, br"];
       if (script) args.push("-s", script.file, `${url}${path}`, "--", script.data, String(index));
       else args.push(`${url}${path}`);
-      return wrk("wrk", args).then(({ stdout }) => parse(stdout));
+      return wrk(args);
     }),
   );
   return {
     perSecond: runs.reduce((sum, one) => sum + one.perSecond, 0),
     p99: Math.max(...runs.map((one) => one.p99)),
-    failed: runs.reduce((sum, one) => sum + one.failed, 0),
+    notOk: runs.reduce((sum, one) => sum + one.notOk, 0),
   };
 }
 
-/** Signs `username` up on `server`; answers its session cookie. */
-async function signUp(server, username) {
-  const body = new URLSearchParams({ username, display_name: username.toUpperCase(), password: PASSWORD });
-  for (;;) {
-    const reply = await fetch(`${server.url}/api/sign_up`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-      body,
-    });
-    if (reply.status === 429) {
-      await new Promise((next) => setTimeout(next, 1000));
-      continue;
-    }
-    if (!reply.ok) throw new SetupError(`sign-up of ${username}: ${reply.status} ${await reply.text()}`);
-    return /mozi_session=[^;]+/.exec(reply.headers.get("set-cookie") ?? "")[0];
-  }
-}
-
-async function post(server, path, cookie, form) {
-  const reply = await fetch(`${server.url}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json", cookie },
-    body: new URLSearchParams(form),
-  });
-  if (!reply.ok) throw new SetupError(`${path}: ${reply.status} ${await reply.text()}`);
-  return reply.json();
+/** A POST that must succeed; its JSON answer. */
+async function postOk(server, path, cookie, form) {
+  const reply = await post(server, path, { form, cookie });
+  if (reply.status !== 200) throw new SetupError(`${path}: ${reply.status} ${brief(reply.text)}`);
+  return JSON.parse(reply.text);
 }
 
 /**
@@ -145,7 +112,7 @@ async function fanOut(from, to, ada, bob, conversation) {
   for (let n = 0; n < FAN_OUT_SENDS; n += 1) {
     const sent = performance.now();
     const id = `fa000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
-    await post(from, "/api/send_message", ada, { conversation, id, body: `fan out ${n}` });
+    await postOk(from, "/api/send_message", ada, { conversation, id, body: `fan out ${n}` });
     const deadline = performance.now() + 10_000;
     while (!arrived.has(n)) {
       if (performance.now() > deadline) throw new SetupError(`send ${n} never reached the other server's stream`);
@@ -169,15 +136,15 @@ run(async () => {
 
   const senders = [];
   for (let n = 0; n < SENDERS; n += 1) {
-    const cookie = await signUp(one, `sender${n}`);
+    const { cookie } = await signUp(one, `sender${n}`);
     await signUp(one, `reader${n}`);
-    const conversation = await post(one, "/api/start_conversation", cookie, { usernames: `reader${n}` });
+    const conversation = await postOk(one, "/api/start_conversation", cookie, { usernames: `reader${n}` });
     senders.push({ cookie, conversation });
   }
   const script = sendScript(dir, senders);
-  const ada = await signUp(one, "ada");
-  const bob = await signUp(one, "bob");
-  const conversation = await post(one, "/api/start_conversation", ada, { usernames: "bob" });
+  const { cookie: ada } = await signUp(one, "ada");
+  const { cookie: bob } = await signUp(one, "bob");
+  const conversation = await postOk(one, "/api/start_conversation", ada, { usernames: "bob" });
 
   // Warm-up, then each measured run in turn.
   await load([one, two], "/");
@@ -192,8 +159,8 @@ run(async () => {
   }
   const fan = await fanOut(one, two, ada, bob, conversation);
 
-  const figure = ({ perSecond, p99, failed }) =>
-    `${perSecond.toFixed(0).padStart(6)} req/s, p99 ${p99.toFixed(1).padStart(6)} ms${failed ? `, ${failed} not 2xx` : ""}`;
+  const figure = ({ perSecond, p99, notOk }) =>
+    `${perSecond.toFixed(0).padStart(6)} req/s, p99 ${p99.toFixed(1).padStart(6)} ms${notOk ? `, ${notOk} not 2xx` : ""}`;
   console.log(`Servers on one PostgreSQL, ${CONNECTIONS} connections, ${SECONDS} s each (wrk), request log on`);
   for (const { label, page, send } of rows) {
     console.log(`  ${label.padEnd(12)} GET /              ${figure(page)}`);

@@ -8,42 +8,20 @@
 // Env: SSR_BENCH_SECONDS (default 10), SSR_BENCH_CONNECTIONS (default 200).
 // A benchmark, not a test: it prints figures and fails only on set-up.
 
-import { execFile, spawnSync } from "node:child_process";
-import { promisify } from "node:util";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { atExit, builtSite, run, serverBinary, SetupError, sleep, startServer } from "./harness.mjs";
+import { wrk } from "./http.mjs";
 
 const SECONDS = Number(process.env.SSR_BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.SSR_BENCH_CONNECTIONS ?? 200);
 // What a browser sends: the answers are compressed as they would be.
 const HEADERS = ["-H", "Accept-Encoding: gzip, deflate, br"];
 
-/** Requests per second and latency percentiles from wrk's report. */
-function parse(report) {
-  const number = (pattern) => Number(pattern.exec(report)?.[1] ?? NaN);
-  const latency = (percent) => {
-    const match = new RegExp(`^\\s+${percent}%\\s+([\\d.]+)(us|ms|s)\\s*$`, "m").exec(report);
-    if (!match) return NaN;
-    const unit = { us: 0.001, ms: 1, s: 1000 }[match[2]];
-    return Number(match[1]) * unit;
-  };
-  return {
-    perSecond: number(/Requests\/sec:\s+([\d.]+)/),
-    p50: latency(50),
-    p99: latency(99),
-    errors: /Non-2xx or 3xx responses:\s+(\d+)/.exec(report)?.[1] ?? "0",
-  };
-}
-
-// Asynchronous, so this process keeps reading the server's log meanwhile,
-// as a terminal or a log collector would.
-const wrk = promisify(execFile);
-
-async function load(url) {
-  const { stdout } = await wrk("wrk", ["-t2", `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--latency", ...HEADERS, url]);
-  return parse(stdout);
+function load(url) {
+  return wrk(["-t2", `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--latency", ...HEADERS, url]);
 }
 
 run(async () => {
@@ -56,7 +34,7 @@ run(async () => {
 
   // A short warm-up of each, then the measured runs, one after the other.
   for (const path of ["/", "/pkg/mozi.css"]) {
-    await wrk("wrk", ["-t1", "-c10", "-d2s", ...HEADERS, `${server.url}${path}`]);
+    await wrk(["-t1", "-c10", "-d2s", ...HEADERS, `${server.url}${path}`]);
   }
   const before = server.log.length;
   const page = await load(`${server.url}/`);
@@ -67,7 +45,7 @@ run(async () => {
   const row = (label, figures) =>
     console.log(
       `${label.padEnd(22)} ${figures.perSecond.toFixed(0).padStart(8)} ${figures.p50.toFixed(2).padStart(9)} ` +
-        `${figures.p99.toFixed(2).padStart(9)}  ${figures.errors}`,
+        `${figures.p99.toFixed(2).padStart(9)}  ${figures.notOk}`,
     );
   console.log(`SSR vs static, ${CONNECTIONS} connections, ${SECONDS} s each, request log on (wrk)`);
   console.log(`${"".padEnd(22)} ${"req/s".padStart(8)} ${"p50 ms".padStart(9)} ${"p99 ms".padStart(9)}  non-2xx`);
