@@ -2,6 +2,11 @@
 //! `MOZI_TEST_POSTGRES_URL` names a server (an account that may create
 //! databases): the test command runs every database and API test on both.
 
+use crate::Db;
+use mozi_core::{
+    AppError, Applied, DisplayName, IdempotencyKey, Mutation, Outcome, QueuedMutation, UserId,
+    UserView, Username,
+};
 use uuid::Uuid;
 
 /// The variable naming the PostgreSQL server tests run on.
@@ -63,4 +68,35 @@ pub fn postgres_server() -> Option<String> {
     std::env::var(POSTGRES_VARIABLE)
         .ok()
         .filter(|url| !url.is_empty())
+}
+
+/// Applies one change under a fresh key, as the server's write path does.
+pub async fn change(
+    db: &Db,
+    user: UserId,
+    mutation: Mutation,
+    now: i64,
+) -> Result<Applied, AppError> {
+    let item = QueuedMutation {
+        key: IdempotencyKey::new_random(),
+        mutation,
+    };
+    let mut applications = db.apply_batch(user, &[item], now).await?;
+    let application = applications.pop().ok_or(AppError::Internal)?;
+    match application.result.outcome {
+        Outcome::Applied(applied) => Ok(applied),
+        Outcome::Failed(error) => Err(error),
+    }
+}
+
+/// A new account named `name`, displayed as `NAME`.
+pub async fn user(db: &Db, name: &str) -> UserView {
+    db.create_user(
+        &Username::parse(name).expect("a valid username"),
+        &DisplayName::parse(&name.to_uppercase()).expect("a valid display name"),
+        "hash",
+        0,
+    )
+    .await
+    .expect("the account is created")
 }

@@ -262,11 +262,8 @@ impl LiveHub {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mozi_core::{
-        Applied, ConversationId, DisplayName, IdempotencyKey, MessageId, Mutation, QueuedMutation,
-        Username,
-    };
-    use mozi_db::testing::ScratchDatabase;
+    use mozi_core::{Applied, ConversationId, MessageId, Mutation};
+    use mozi_db::testing::{change, user, ScratchDatabase};
 
     fn at(last: i64, oldest_kept: Option<i64>) -> EventPosition {
         EventPosition { last, oldest_kept }
@@ -301,20 +298,7 @@ mod tests {
     async fn fixture() -> Fixture {
         let scratch = ScratchDatabase::new().await;
         let db = Db::connect(&scratch.url).await.expect("database opens");
-        let mut ids = Vec::new();
-        for name in ["ada", "bob"] {
-            let user = db
-                .create_user(
-                    &Username::parse(name).unwrap(),
-                    &DisplayName::parse(name).unwrap(),
-                    "hash",
-                    0,
-                )
-                .await
-                .unwrap();
-            ids.push(user.id);
-        }
-        let (ada, bob) = (ids[0], ids[1]);
+        let (ada, bob) = (user(&db, "ada").await.id, user(&db, "bob").await.id);
         let start = Mutation::StartConversation {
             conversation: ConversationId::new_random(),
             usernames: "bob".into(),
@@ -334,15 +318,7 @@ mod tests {
     }
 
     async fn apply(db: &Db, user: UserId, mutation: Mutation) -> Applied {
-        let item = QueuedMutation {
-            key: IdempotencyKey::new_random(),
-            mutation,
-        };
-        let mut applied = db.apply_batch(user, &[item], 1).await.unwrap();
-        match applied.pop().unwrap().result.outcome {
-            mozi_core::Outcome::Applied(applied) => applied,
-            mozi_core::Outcome::Failed(error) => panic!("refused: {error}"),
-        }
+        change(db, user, mutation, 1).await.expect("applied")
     }
 
     impl Fixture {
