@@ -51,7 +51,8 @@ macro_rules! on_backend {
     };
 }
 
-/// Which of this user's events are new, as other servers (or this one) say.
+/// Whose events are new, as the database tells this server of other
+/// servers' writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Wakeup {
     /// These users have new events.

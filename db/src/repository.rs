@@ -4,7 +4,7 @@
 //! transaction ([`WriteTx`]). What a change means (idempotency, savepoints,
 //! the conversation rules, event ids) is written once, in `crate::write`.
 
-use crate::{EventPosition, Rate, StoredEvent};
+use crate::{Credentials, EventPosition, Rate, StoredEvent};
 use mozi_core::{
     AppError, ConferenceDay, ConversationId, ConversationList, DisplayName, IdempotencyKey,
     MessageId, MessageView, PageCursor, Schedule, SessionDetail, SessionId, SessionSummary, Thread,
@@ -12,8 +12,6 @@ use mozi_core::{
 };
 use std::future::Future;
 use uuid::Uuid;
-
-use crate::Credentials;
 
 /// The reads and the writes outside the mutation path, per backend.
 pub trait Repository: Send + Sync {
