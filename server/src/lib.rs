@@ -7,6 +7,7 @@ mod error_status;
 mod events;
 mod health;
 mod mutations;
+mod page_cache;
 mod security;
 mod service_worker;
 mod sign_in_gate;
@@ -109,6 +110,15 @@ pub async fn build(config: &Config, draining: Draining) -> Result<Router, StartE
     )
     .await?;
     let routes = generate_route_list(App);
+    let pages = Router::new()
+        .leptos_routes(&state, routes, {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .layer(axum::middleware::from_fn_with_state(
+            page_cache::PageCache::default(),
+            page_cache::serve,
+        ));
     let router = Router::new()
         .route("/healthz", axum::routing::get(health::healthz))
         .route(
@@ -129,10 +139,7 @@ pub async fn build(config: &Config, draining: Draining) -> Result<Router, StartE
             "/images/speakers/{file}",
             axum::routing::get(speaker_photos::photo),
         )
-        .leptos_routes(&state, routes, {
-            let options = state.leptos_options.clone();
-            move || shell(options.clone())
-        })
+        .merge(pages)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         // Added after the general limit, so only its own, larger one applies.
         .route(

@@ -146,6 +146,11 @@ pub async fn security_headers(
     response
 }
 
+/// The nonce a handler put on its page's scripts, when it knows it (a kept
+/// page: `page_cache`), so the page need not be read to find it.
+#[derive(Clone)]
+pub(crate) struct ScriptNonce(pub Arc<str>);
+
 /// The largest page read to find its nonce; pages are a few dozen KB.
 const MAX_PAGE_BYTES: usize = 8 * 1024 * 1024;
 
@@ -153,8 +158,11 @@ const MAX_PAGE_BYTES: usize = 8 * 1024 * 1024;
 /// first script and sends it under the policy naming that nonce.
 async fn with_content_security_policy(response: Response, live_reload: Option<&str>) -> Response {
     let (mut parts, body) = response.into_parts();
-    // A static page (the offline page) comes compressed, and has no script.
-    let (body, nonce) = if parts.headers.contains_key(header::CONTENT_ENCODING) {
+    let (body, nonce) = if let Some(ScriptNonce(nonce)) = parts.extensions.get() {
+        (body, Some(nonce.to_string()))
+    } else if parts.headers.contains_key(header::CONTENT_ENCODING) {
+        // A static page (the offline page) comes compressed, and has no
+        // script.
         (body, None)
     } else {
         let Ok(page) = axum::body::to_bytes(body, MAX_PAGE_BYTES).await else {
@@ -176,7 +184,7 @@ async fn with_content_security_policy(response: Response, live_reload: Option<&s
 /// The nonce of the page's first `<script>`. Only markup can open a tag
 /// (text people typed has its `<` escaped), so this is the nonce Leptos
 /// wrote, never one written in a name or message.
-fn script_nonce(page: &[u8]) -> Option<&str> {
+pub(crate) fn script_nonce(page: &[u8]) -> Option<&str> {
     let page = std::str::from_utf8(page).ok()?;
     let tag_start = page.find("<script")?;
     let tag = &page[tag_start..tag_start + page[tag_start..].find('>')?];

@@ -199,7 +199,7 @@ impl Encoding {
 }
 
 /// Whether `Accept-Encoding` names `encoding` with a weight above zero.
-fn accepts(request: &HeaderMap, encoding: Encoding) -> bool {
+pub(crate) fn accepts(request: &HeaderMap, encoding: Encoding) -> bool {
     request
         .get_all(header::ACCEPT_ENCODING)
         .iter()

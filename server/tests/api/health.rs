@@ -34,13 +34,7 @@ async fn a_database_missing_a_migration_is_not_ready() {
     // migrated it.
     let forget = "DELETE FROM _sqlx_migrations
         WHERE version = (SELECT max(version) FROM _sqlx_migrations)";
-    if app.database.is_postgres() {
-        let pool = sqlx::PgPool::connect(&app.database.url).await.unwrap();
-        sqlx::query(forget).execute(&pool).await.unwrap();
-    } else {
-        let pool = sqlx::SqlitePool::connect(&app.database.url).await.unwrap();
-        sqlx::query(forget).execute(&pool).await.unwrap();
-    }
+    app.execute_sql(forget).await;
     let ready = app.get("/readyz", None).await;
     assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(ready.text, "database migrations are not all applied");

@@ -5,6 +5,7 @@ mod accounts;
 mod health;
 mod live;
 mod outbox;
+mod pages;
 mod privacy;
 mod security;
 mod static_files;

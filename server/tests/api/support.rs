@@ -203,6 +203,18 @@ impl TestApp {
             .await
     }
 
+    /// Runs `sql` on the test's database behind the server's back, as an
+    /// operator or another program would.
+    pub async fn execute_sql(&self, sql: &str) {
+        if self.database.is_postgres() {
+            let pool = sqlx::PgPool::connect(&self.database.url).await.unwrap();
+            sqlx::query(sql).execute(&pool).await.unwrap();
+        } else {
+            let pool = sqlx::SqlitePool::connect(&self.database.url).await.unwrap();
+            sqlx::query(sql).execute(&pool).await.unwrap();
+        }
+    }
+
     /// The first page of the conversations of `cookie`'s user.
     pub async fn conversations(&self, cookie: &str) -> Value {
         self.get("/api/conversations", Some(cookie)).await.json()["conversations"].clone()
