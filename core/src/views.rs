@@ -129,6 +129,11 @@ pub struct Thread {
     pub older: Option<PageCursor>,
 }
 
+impl Thread {
+    /// How many messages a page of a thread holds.
+    pub const MESSAGES_PER_PAGE: usize = 50;
+}
+
 /// Pushed to a signed-in user's open pages over server-sent events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

@@ -8,8 +8,6 @@ use mozi_core::{
     UserId, UserView,
 };
 
-/// How many messages a page of a thread shows.
-pub(crate) const MESSAGES_PER_PAGE: i64 = 50;
 /// How many conversations a page of the list shows.
 pub(crate) const CONVERSATIONS_PER_PAGE: i64 = 30;
 /// The name of the one conference this server holds.
@@ -89,8 +87,8 @@ pub(crate) fn thread(
     members: Vec<UserView>,
     mut rows: Vec<MessageRow>,
 ) -> Result<Thread, AppError> {
-    let more = rows.len() > MESSAGES_PER_PAGE as usize;
-    rows.truncate(MESSAGES_PER_PAGE as usize);
+    let more = rows.len() > Thread::MESSAGES_PER_PAGE;
+    rows.truncate(Thread::MESSAGES_PER_PAGE);
     rows.reverse();
     let messages = rows
         .into_iter()

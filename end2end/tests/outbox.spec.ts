@@ -355,3 +355,31 @@ test("one person's queue is never sent as another's", async ({ browser, server }
   }))).toBe(0);
   await context.close();
 });
+
+test("a long thread shows its newest 50 messages, and earlier ones on asking", async ({ browser, server }) => {
+  const [adaName, bobName] = [uniqueName("ada"), uniqueName("bob")];
+  await (await signUp(browser, server.url, bobName)).context.close();
+  const { context, page } = await signUp(browser, server.url, adaName);
+  await becomeControlled(page);
+  const thread = await startConversation(page, bobName, "first");
+  await context.setOffline(true);
+  const queued = Array.from({ length: 60 }, (_, n) => `queued ${n + 1}`);
+  for (const text of queued) await send(page, text);
+  await expect(pending(page)).toHaveText("60 pending");
+
+  // 61 messages: the newest 50 are in the page, the 11 before them wait.
+  await expect(messages(page)).toHaveCount(50);
+  await expect(messages(page).first()).toContainText("queued 11");
+  await expect(messages(page).last()).toContainText("queued 60");
+  await page.getByRole("button", { name: "Show 11 earlier messages" }).click();
+  await expect(messages(page)).toHaveCount(61);
+  await expect(messages(page).first()).toContainText("first");
+  await expect(page.getByRole("button", { name: /earlier messages?$/ })).toHaveCount(0);
+
+  // Sent, they keep their places.
+  await context.setOffline(false);
+  await expect(pending(page)).toHaveCount(0, { timeout: 30_000 });
+  await expect(messages(page).last()).toContainText(/queued 60.*Sent/);
+  expect(await storedBodies(context, thread)).toEqual(["first", ...queued]);
+  await context.close();
+});

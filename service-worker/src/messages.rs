@@ -34,22 +34,28 @@ thread_local! {
 }
 
 /// Tells pages the network answered, if they were last told otherwise.
-pub async fn report_online() {
+pub fn report_online() {
     if LAST_TOLD_ONLINE.with(|told| told.replace(Some(true))) != Some(true) {
-        let message = WorkerToPage::Connectivity {
+        tell(WorkerToPage::Connectivity {
             online: true,
             saved_at: None,
-        };
-        let _ = broadcast(&message).await;
+        });
     }
 }
 
 /// Tells pages that something was answered from a copy saved at `saved_at`.
-pub async fn report_offline(saved_at: f64) {
+pub fn report_offline(saved_at: f64) {
     LAST_TOLD_ONLINE.with(|told| told.set(Some(false)));
-    let message = WorkerToPage::Connectivity {
+    tell(WorkerToPage::Connectivity {
         online: false,
         saved_at: Some(saved_at),
-    };
-    let _ = broadcast(&message).await;
+    });
+}
+
+/// Sends `message` beside the answer it is about, not before it: awaited,
+/// the list of open pages held back a cold worker's first navigation.
+fn tell(message: WorkerToPage) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = broadcast(&message).await;
+    });
 }

@@ -83,18 +83,18 @@ pub async fn respond(event: FetchEvent, state: &WorkerState) -> Response {
         Matcher::Navigation => match result {
             Ok(response) => match cached_at(&response) {
                 Some(saved_at) => {
-                    report_offline(saved_at).await;
+                    report_offline(saved_at);
                     marked_offline(response, saved_at)
                         .await
                         .unwrap_or_else(|_| unreachable_response())
                 }
                 None => {
-                    report_online().await;
+                    report_online();
                     response
                 }
             },
             Err(_) => {
-                report_offline(now_ms()).await;
+                report_offline(now_ms());
                 offline_page(state)
                     .await
                     .unwrap_or_else(|_| unreachable_response())
@@ -103,13 +103,13 @@ pub async fn respond(event: FetchEvent, state: &WorkerState) -> Response {
         Matcher::DataRead => match result {
             Ok(response) => {
                 match cached_at(&response) {
-                    Some(saved_at) => report_offline(saved_at).await,
-                    None => report_online().await,
+                    Some(saved_at) => report_offline(saved_at),
+                    None => report_online(),
                 }
                 response
             }
             Err(_) => {
-                report_offline(now_ms()).await;
+                report_offline(now_ms());
                 unreachable_response()
             }
         },

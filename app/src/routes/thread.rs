@@ -9,7 +9,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use mozi_core::{
     format_clock, format_date, AppError, ConversationId, MessageBody, MessageId, MessageView,
-    Mutation, UnixMillis, UserId,
+    Mutation, Thread, UnixMillis, UserId,
 };
 use mozi_outbox::OutboxRecord;
 use std::collections::HashSet;
@@ -250,19 +250,42 @@ fn MessageList(
         entries
     };
     let entries = Memo::new(move |_| entries());
+    // Only the newest rows are in the page until asked for more: each row
+    // costs the browser style and layout work whenever one is added, so a
+    // thread holding hundreds of queued messages would make every message
+    // typed slower than the last.
+    let shown = RwSignal::new(ROWS_AT_ONCE);
+    let hidden = move || entries.with(|entries| entries.len().saturating_sub(shown.get()));
+    let newest = move || {
+        entries.with(|entries| entries[entries.len().saturating_sub(shown.get())..].to_vec())
+    };
     view! {
         <Show
             when=move || entries.with(|entries| !entries.is_empty())
             fallback=|| view! { <p class="empty">"No messages yet. Say hello!"</p> }
         >
+            <Show when=move || { hidden() > 0 }>
+                <p class="pager">
+                    <button type="button" on:click=move |_| shown.update(|shown| *shown += ROWS_AT_ONCE)>
+                        {move || match hidden() {
+                            1 => "Show 1 earlier message".to_owned(),
+                            hidden => format!("Show {} earlier messages", hidden.min(ROWS_AT_ONCE)),
+                        }}
+                    </button>
+                </p>
+            </Show>
             <ol class="messages" aria-label="Messages">
                 // Keyed: a message queued or delivered adds or changes its
                 // own row, whatever the length of the thread.
-                <For each=move || entries.get() key=Entry::key children=move |entry| message_item(entry, me)/>
+                <For each=newest key=Entry::key children=move |entry| message_item(entry, me)/>
             </ol>
         </Show>
     }
 }
+
+/// How many rows the thread shows at first, and adds with each "Show
+/// earlier messages": as many as a page from the server holds.
+const ROWS_AT_ONCE: usize = Thread::MESSAGES_PER_PAGE;
 
 fn message_item(entry: Entry, me: Option<UserId>) -> impl IntoView {
     let at = entry.created_at();

@@ -257,7 +257,7 @@ impl Repository for Sqlite {
         .bind(before_at)
         .bind(&before_id)
         .bind(&before_id)
-        .bind(rows::MESSAGES_PER_PAGE + 1)
+        .bind(Thread::MESSAGES_PER_PAGE as i64 + 1)
         .fetch_all(&mut *conn)
         .await
         .map_err(internal)?;
