@@ -30,10 +30,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
-                // Deferred: the wasm loads at low priority and hydrates when
-                // the page is idle, off the critical path of the first paint.
-                // Every action still works before that, through its plain form.
-                <HydrationScripts options defer=true/>
+                // Every action works before hydration, through its plain form.
+                <Hydration options/>
                 <MetaTags/>
             </head>
             <body>
@@ -41,6 +39,30 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// Fetches the app's code and hydrates once the page is idle, after its
+/// first paint; `timeout` keeps a busy page from waiting for ever. It takes
+/// the place of leptos's `HydrationScripts`, whose preload links start the
+/// downloads of the wasm and of the page's modules alongside the HTML: even
+/// at low priority they shared a slow connection with what the page shows
+/// first. Sent in every page, so kept short.
+const HYDRATION_SCRIPT: &str = "((js,wasm)=>{const go=()=>import(js).then(app=>app.default({module_or_path:wasm}).then(()=>app.hydrate()));\
+    \"requestIdleCallback\" in window?requestIdleCallback(go,{timeout:2000}):setTimeout(go,0)})";
+
+/// The [`HYDRATION_SCRIPT`], called with the app's files.
+#[component]
+fn Hydration(options: LeptosOptions) -> impl IntoView {
+    let pkg = format!("/{}/{}", options.site_pkg_dir, options.output_name);
+    // Without cargo-leptos, wasm-bindgen names the wasm with this suffix.
+    let wasm_suffix = option_env!("LEPTOS_OUTPUT_NAME").map_or("_bg", |_| "");
+    // One text: the script must not be cut by hydration markers.
+    let script = format!(
+        "{HYDRATION_SCRIPT}({:?},{:?});",
+        format!("{pkg}.js"),
+        format!("{pkg}{wasm_suffix}.wasm")
+    );
+    view! { <script type="module" nonce=use_nonce()>{script}</script> }
 }
 
 /// "Title · MOZI". On the server the text is escaped here: leptos_meta 0.8
