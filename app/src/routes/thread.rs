@@ -264,16 +264,20 @@ fn MessageList(
             when=move || entries.with(|entries| !entries.is_empty())
             fallback=|| view! { <p class="empty">"No messages yet. Say hello!"</p> }
         >
-            <Show when=move || { hidden() > 0 }>
-                <p class="pager">
-                    <button type="button" on:click=move |_| shown.update(|shown| *shown += ROWS_AT_ONCE)>
-                        {move || match hidden() {
-                            1 => "Show 1 earlier message".to_owned(),
-                            hidden => format!("Show {} earlier messages", hidden.min(ROWS_AT_ONCE)),
-                        }}
-                    </button>
-                </p>
-            </Show>
+            {move || {
+                let label = match hidden() {
+                    0 => return None,
+                    1 => "Show 1 earlier message".to_owned(),
+                    hidden => format!("Show {} earlier messages", hidden.min(ROWS_AT_ONCE)),
+                };
+                Some(view! {
+                    <p class="pager">
+                        <button type="button" on:click=move |_| shown.update(|shown| *shown += ROWS_AT_ONCE)>
+                            {label}
+                        </button>
+                    </p>
+                })
+            }}
             <ol class="messages" aria-label="Messages">
                 // Keyed: a message queued or delivered adds or changes its
                 // own row, whatever the length of the thread.
