@@ -255,9 +255,10 @@ fn MessageList(
     // thread holding hundreds of queued messages would make every message
     // typed slower than the last.
     let shown = RwSignal::new(ROWS_AT_ONCE);
-    let hidden = move || entries.with(|entries| entries.len().saturating_sub(shown.get()));
+    let hidden = move || entries.with(Vec::len).saturating_sub(shown.get());
     let newest = move || {
-        entries.with(|entries| entries[entries.len().saturating_sub(shown.get())..].to_vec())
+        let from = hidden();
+        entries.with(|entries| entries[from..].to_vec())
     };
     view! {
         <Show

@@ -7,15 +7,6 @@ use axum::http::{header, StatusCode};
 use std::io::Read;
 use std::time::{Duration, Instant};
 
-/// The nonce the Content-Security-Policy of a reply lets scripts run with.
-fn policy_nonce(reply: &crate::support::Reply) -> String {
-    let policy = reply.headers[header::CONTENT_SECURITY_POLICY]
-        .to_str()
-        .unwrap();
-    let start = policy.find("'nonce-").expect("the policy names a nonce") + "'nonce-".len();
-    policy[start..start + policy[start..].find('\'').unwrap()].to_owned()
-}
-
 #[tokio::test]
 async fn every_signed_out_visitor_gets_the_page_under_a_nonce_of_its_own() {
     let app = TestApp::new().await;
@@ -23,7 +14,7 @@ async fn every_signed_out_visitor_gets_the_page_under_a_nonce_of_its_own() {
     let second = app.get("/", None).await;
     assert_eq!(first.status, StatusCode::OK);
     assert_eq!(second.status, StatusCode::OK);
-    let (first_nonce, second_nonce) = (policy_nonce(&first), policy_nonce(&second));
+    let (first_nonce, second_nonce) = (first.policy_nonce(), second.policy_nonce());
     assert_ne!(first_nonce, second_nonce);
     for (reply, nonce, other) in [
         (&first, &first_nonce, &second_nonce),
@@ -60,11 +51,11 @@ async fn a_browser_taking_gzip_gets_the_same_page_compressed() {
     flate2::read::GzDecoder::new(&gzipped.bytes[..])
         .read_to_string(&mut page)
         .unwrap();
-    let nonce = policy_nonce(&gzipped);
+    let nonce = gzipped.policy_nonce();
     assert!(page.contains(&format!("<script nonce=\"{nonce}\"")));
     assert_eq!(
         page.replace(&nonce, "N"),
-        plain.text.replace(&policy_nonce(&plain), "N")
+        plain.text.replace(&plain.policy_nonce(), "N")
     );
 }
 
@@ -122,6 +113,6 @@ async fn a_missing_page_stays_missing_for_every_signed_out_visitor() {
     for _ in 0..2 {
         let missing = app.get("/sessions/99999", None).await;
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
-        assert!(!policy_nonce(&missing).is_empty());
+        assert!(!missing.policy_nonce().is_empty());
     }
 }

@@ -140,11 +140,7 @@ async fn pages_carry_a_strict_policy_and_personal_answers_are_not_stored() {
         assert!(policy.contains(directive), "{policy}");
     }
     assert!(!policy.contains("unsafe-inline"), "{policy}");
-    let nonce = policy
-        .split("'nonce-")
-        .nth(1)
-        .and_then(|rest| rest.split('\'').next())
-        .expect("a nonce in the policy");
+    let nonce = page.policy_nonce();
     assert!(
         page.text.contains(&format!("nonce=\"{nonce}\"")),
         "the inline scripts carry the policy's nonce"

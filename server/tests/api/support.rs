@@ -64,6 +64,18 @@ impl Reply {
             .map(str::to_owned)
     }
 
+    /// The nonce this reply's Content-Security-Policy lets scripts run with.
+    pub fn policy_nonce(&self) -> String {
+        self.headers[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .expect("a nonce in the policy")
+            .to_owned()
+    }
+
     pub fn set_cookie_header(&self) -> String {
         self.headers
             .get(header::SET_COOKIE)
