@@ -1,12 +1,21 @@
 //! Hydrates the page the server rendered; everything else lives in `app`.
 
+mod executor;
+
+use executor::spawn_in_own_task;
+
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // The page's own code first (a download on a first visit, the service
-    // worker's cache after), then hydration in one go.
-    wasm_bindgen_futures::spawn_local(async {
+    executor::install();
+    // Three browser tasks, each short enough not to hold up input: the
+    // wasm's instantiation (this call), loading the page's own code (a
+    // download on a first visit, the service worker's cache after), and
+    // hydration.
+    spawn_in_own_task(Box::pin(async {
         app::load_current_page().await;
-        leptos::mount::hydrate_body(app::App);
-    });
+        spawn_in_own_task(Box::pin(async {
+            leptos::mount::hydrate_body(app::App);
+        }));
+    }));
 }
