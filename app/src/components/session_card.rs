@@ -1,4 +1,5 @@
 use super::BookmarkButton;
+use leptos::either::Either;
 use leptos::prelude::*;
 use mozi_core::SessionSummary;
 
@@ -35,12 +36,13 @@ pub fn SessionCard(
                 " · "
                 <span class="speakers">{session.speakers.join(", ")}</span>
             </p>
-            <Show
-                when=move || signed_in
-                fallback=|| view! { <a class="bookmark-signin" href="/login">"Sign in to bookmark"</a> }
-            >
-                <BookmarkButton session=id bookmarked/>
-            </Show>
+            // Fixed for the page's life: no `<Show>`, whose reactive
+            // condition every card would set up while hydrating.
+            {if signed_in {
+                Either::Left(view! { <BookmarkButton session=id bookmarked/> })
+            } else {
+                Either::Right(view! { <a class="bookmark-signin" href="/login">"Sign in to bookmark"</a> })
+            }}
         </li>
     }
 }
