@@ -1,8 +1,10 @@
 //! Builds the service worker into the server.
 //!
-//! Compiles the `service-worker` crate to wasm (its own target directory),
-//! runs wasm-bindgen for a classic worker (`no-modules`), and leaves the
-//! glue and wasm in OUT_DIR for the server to embed. Running it here makes
+//! Compiles the worker's two crates to wasm (their own target directory):
+//! `service-worker`, instantiated at every start, and `service-worker/outbox`,
+//! its outbox replayer, instantiated only to send. Runs wasm-bindgen on each
+//! for a classic worker (`no-modules`, one global each), and leaves the glue
+//! and wasm in OUT_DIR for the server to embed. Running it here makes
 //! every build of the server (`cargo leptos build`, `watch`, `cargo test`)
 //! carry a worker that matches its sources. A release server gets the
 //! size-profile wasm, shrunk by wasm-opt when a working one is on PATH; a
@@ -35,7 +37,13 @@ fn main() {
     // relative (to server/) because cargo names a workspace crate's build
     // the same in every checkout: two clones sharing a target directory
     // then each check their own files, not the other's.
-    for krate in ["service-worker", "outbox-browser", "outbox", "core"] {
+    for krate in [
+        "service-worker",
+        "service-worker/outbox",
+        "outbox-browser",
+        "outbox",
+        "core",
+    ] {
         for path in ["src", "Cargo.toml"] {
             println!("cargo:rerun-if-changed=../{krate}/{path}");
         }
@@ -56,29 +64,59 @@ fn main() {
     };
     build_wasm(workspace, &worker_target, profile);
 
-    let wasm = worker_target.join(format!(
-        "wasm32-unknown-unknown/{profile_dir}/service_worker.wasm"
-    ));
     // One folder per profile: a debug build never overwrites the release
     // worker that `bench/` and the size budgets measure.
     let pkg = worker_target.join(format!("pkg-{profile_dir}"));
-    wasm_bindgen_cli_support::Bindgen::new()
-        .input_path(&wasm)
-        .no_modules(true)
-        .expect("no-modules target")
-        .typescript(false)
-        .out_name("mozi_sw")
-        .generate(&pkg)
-        .expect("wasm-bindgen runs on the service worker");
-    if release {
-        optimise(&pkg.join("mozi_sw_bg.wasm"));
-    }
-
     let out_dir = PathBuf::from(env::var("OUT_DIR").expect("set by cargo"));
-    for file in ["mozi_sw.js", "mozi_sw_bg.wasm"] {
-        std::fs::copy(pkg.join(file), out_dir.join(file)).expect("copy the worker into OUT_DIR");
+    for module in WORKER_MODULES {
+        let wasm = worker_target.join(format!(
+            "wasm32-unknown-unknown/{profile_dir}/{}.wasm",
+            module.crate_file
+        ));
+        wasm_bindgen_cli_support::Bindgen::new()
+            .input_path(&wasm)
+            .no_modules(true)
+            .expect("no-modules target")
+            .no_modules_global(module.global)
+            .expect("a no-modules global")
+            .typescript(false)
+            .out_name(module.out_name)
+            .generate(&pkg)
+            .expect("wasm-bindgen runs on the service worker");
+        let glue = format!("{}.js", module.out_name);
+        let wasm = format!("{}_bg.wasm", module.out_name);
+        if release {
+            optimise(&pkg.join(&wasm));
+        }
+        for file in [glue, wasm] {
+            std::fs::copy(pkg.join(&file), out_dir.join(&file))
+                .expect("copy the worker into OUT_DIR");
+        }
     }
 }
+
+/// A wasm module of the worker: its crate's file name, and the global and
+/// file names of its wasm-bindgen glue (in `OUT_DIR`, for the server).
+struct WorkerModule {
+    crate_file: &'static str,
+    global: &'static str,
+    out_name: &'static str,
+}
+
+/// The worker, instantiated at every start, and its outbox replayer,
+/// instantiated only when it may send.
+const WORKER_MODULES: [WorkerModule; 2] = [
+    WorkerModule {
+        crate_file: "service_worker",
+        global: "wasm_bindgen",
+        out_name: "mozi_sw",
+    },
+    WorkerModule {
+        crate_file: "service_worker_outbox",
+        global: "mozi_outbox",
+        out_name: "mozi_sw_outbox",
+    },
+];
 
 fn build_wasm(workspace: &Path, target_dir: &Path, profile: &str) {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -88,6 +126,8 @@ fn build_wasm(workspace: &Path, target_dir: &Path, profile: &str) {
             "build",
             "--package",
             "service-worker",
+            "--package",
+            "service-worker-outbox",
             "--lib",
             "--target",
             "wasm32-unknown-unknown",

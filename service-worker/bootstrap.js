@@ -2,18 +2,20 @@
 //
 // Browsers only deliver events to listeners added during the script's first
 // evaluation, while wasm instantiation is asynchronous; so every listener is
-// added here, synchronously, and hands its event to Rust once the single
-// instantiation has finished. A failed instantiation is forgotten so the
-// next event tries again instead of leaving this worker broken.
+// added here, synchronously, and hands its event to Rust once the module it
+// needs is instantiated. A failed instantiation is forgotten so the next
+// event tries again instead of leaving this worker broken.
 //
 // The server prepends `self.__MOZI` (version, precache manifest, and the
-// URL of the wasm, named by its content hash) and the wasm-bindgen glue. The
-// wasm is a precached file: taken from Cache Storage, the worker starts
-// without the network; only the first install (or an upgrade to a new wasm)
-// downloads it, through the HTTP cache, which the precache then reuses.
+// URLs of the two wasm files, named by their content hashes), the import of
+// the outbox replayer's glue and the worker's wasm-bindgen glue. The wasm
+// files are precached: taken from Cache Storage, the worker starts without
+// the network; only the first install (or an upgrade to a new wasm)
+// downloads them, through the HTTP cache, which the precache then reuses.
+// The worker's own module answers every event but Background Sync; the
+// outbox replayer, most of the weight, is instantiated only to send.
 "use strict";
 
-let instantiation = null;
 let started = null;
 
 async function wasmResponse(url) {
@@ -24,25 +26,45 @@ async function wasmResponse(url) {
   return response;
 }
 
-function rust() {
-  if (!instantiation) {
-    instantiation = wasmResponse(self.__MOZI.wasm)
-      .then((response) => wasm_bindgen({ module_or_path: response }))
-      .then(() => {
-        wasm_bindgen.start(self.__MOZI);
-        started = wasm_bindgen;
-        return wasm_bindgen;
-      })
-      .catch((error) => {
+/** `instantiate` run once, or again after it failed. */
+function once(instantiate) {
+  let instantiation = null;
+  return () => {
+    if (!instantiation) {
+      instantiation = instantiate().catch((error) => {
         instantiation = null;
         throw error;
       });
-  }
-  return instantiation;
+    }
+    return instantiation;
+  };
 }
+
+const rust = once(async () => {
+  await wasm_bindgen({ module_or_path: await wasmResponse(self.__MOZI.wasm) });
+  wasm_bindgen.start(self.__MOZI);
+  started = wasm_bindgen;
+  return wasm_bindgen;
+});
+
+const outbox = once(async () => {
+  await mozi_outbox({ module_or_path: await wasmResponse(self.__MOZI.outbox) });
+  return mozi_outbox;
+});
 
 // Start instantiating at once; a failure here is retried by the next event.
 rust().catch(() => {});
+
+// A while after the worker starts, the outbox sends whatever is due: not
+// while the worker answers the request it was started for (loading the
+// replayer, opening the database and taking the lock would cost that
+// request milliseconds), and long before an idle worker is stopped (30 s).
+const REPLAY_AFTER_START_MS = 2000;
+setTimeout(() => {
+  outbox()
+    .then((replayer) => replayer.replay_due())
+    .catch((error) => console.warn("MOZI outbox:", error));
+}, REPLAY_AFTER_START_MS);
 
 self.addEventListener("install", (event) => {
   event.waitUntil(rust().then((worker) => worker.install()));
@@ -66,7 +88,9 @@ self.addEventListener("message", (event) => {
   event.waitUntil(rust().then((worker) => worker.on_message(event)));
 });
 
+// Background Sync: the replayer sends the queue (the rejection of a sync
+// that could not reach the server makes the browser try again later).
 self.addEventListener("sync", (event) => {
   const lastChance = event.lastChance === true;
-  event.waitUntil(rust().then((worker) => worker.on_sync(event.tag, lastChance)));
+  event.waitUntil(outbox().then((replayer) => replayer.on_sync(event.tag, lastChance)));
 });

@@ -17,6 +17,8 @@ use sha2::{Digest, Sha256};
 
 static GLUE: &str = include_str!(concat!(env!("OUT_DIR"), "/mozi_sw.js"));
 static WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/mozi_sw_bg.wasm"));
+static OUTBOX_GLUE: &str = include_str!(concat!(env!("OUT_DIR"), "/mozi_sw_outbox.js"));
+static OUTBOX_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/mozi_sw_outbox_bg.wasm"));
 static BOOTSTRAP: &str = include_str!("../../service-worker/bootstrap.js");
 
 /// Kinds of file that make up the app shell.
@@ -49,18 +51,50 @@ pub struct WorkerScript {
     pub source: String,
 }
 
-/// The worker's wasm as a site file, under a name carrying its hash.
-pub fn worker_wasm() -> SiteFile {
-    let sha256 = sha256_hex(WASM);
-    SiteFile {
-        url: format!("/pkg/mozi-sw.{}.wasm", &sha256[..MANIFEST_HASH_DIGITS]),
-        sha256,
-        bytes: Bytes::from_static(WASM),
+/// The files the worker is made of besides `/sw.js`, each under a name
+/// carrying its content hash: its wasm (instantiated at every start), and
+/// the outbox replayer's wasm and glue (loaded only when it may send). The
+/// two wasm files are precached; the glue is imported by `/sw.js`, so the
+/// browser keeps it with the worker's script.
+pub struct WorkerFiles {
+    pub wasm: SiteFile,
+    pub outbox_wasm: SiteFile,
+    pub outbox_glue: SiteFile,
+}
+
+impl WorkerFiles {
+    /// The files built into this server.
+    pub fn built() -> Self {
+        Self {
+            wasm: hashed("mozi-sw", "wasm", Bytes::from_static(WASM)),
+            outbox_wasm: hashed("mozi-sw-outbox", "wasm", Bytes::from_static(OUTBOX_WASM)),
+            outbox_glue: hashed(
+                "mozi-sw-outbox",
+                "js",
+                Bytes::from_static(OUTBOX_GLUE.as_bytes()),
+            ),
+        }
+    }
+
+    pub fn all(&self) -> [&SiteFile; 3] {
+        [&self.wasm, &self.outbox_wasm, &self.outbox_glue]
     }
 }
 
-/// Every shell file of the site, and the worker's wasm, sorted by URL.
-pub fn precache_manifest(site: &[SiteFile], worker_wasm: &SiteFile) -> Vec<PrecacheEntry> {
+fn hashed(stem: &str, extension: &str, bytes: Bytes) -> SiteFile {
+    let sha256 = sha256_hex(&bytes);
+    SiteFile {
+        url: format!(
+            "/pkg/{stem}.{}.{extension}",
+            &sha256[..MANIFEST_HASH_DIGITS]
+        ),
+        sha256,
+        bytes,
+    }
+}
+
+/// Every shell file of the site, and the worker's wasm files, sorted by URL.
+pub fn precache_manifest(site: &[SiteFile], worker: &WorkerFiles) -> Vec<PrecacheEntry> {
     let mut entries: Vec<_> = site
         .iter()
         .filter(|file| {
@@ -68,7 +102,7 @@ pub fn precache_manifest(site: &[SiteFile], worker_wasm: &SiteFile) -> Vec<Preca
             // wasm-bindgen's TypeScript declarations are not for browsers.
             PRECACHED_EXTENSIONS.contains(&extension) && !file.url.ends_with(".d.ts")
         })
-        .chain(std::iter::once(worker_wasm))
+        .chain([&worker.wasm, &worker.outbox_wasm])
         .map(|file| PrecacheEntry {
             url: file.url.clone(),
             hash: file.sha256[..MANIFEST_HASH_DIGITS].to_owned(),
@@ -79,14 +113,15 @@ pub fn precache_manifest(site: &[SiteFile], worker_wasm: &SiteFile) -> Vec<Preca
 }
 
 /// The whole worker script for these site files.
-pub fn assemble(site: &[SiteFile], worker_wasm: &SiteFile, dev: bool) -> WorkerScript {
-    let manifest = precache_manifest(site, worker_wasm);
+pub fn assemble(site: &[SiteFile], worker: &WorkerFiles, dev: bool) -> WorkerScript {
+    let manifest = precache_manifest(site, worker);
     let mut fingerprint = Sha256::new();
     for entry in &manifest {
         fingerprint.update(entry.url.as_bytes());
         fingerprint.update(entry.hash.as_bytes());
     }
     fingerprint.update(GLUE.as_bytes());
+    fingerprint.update(worker.outbox_glue.url.as_bytes());
     fingerprint.update(BOOTSTRAP.as_bytes());
     let version: String = sha256_hex(&fingerprint.finalize())[..16].to_owned();
 
@@ -95,14 +130,19 @@ pub fn assemble(site: &[SiteFile], worker_wasm: &SiteFile, dev: bool) -> WorkerS
     let config = serde_json::json!({
         "version": version,
         "dev": dev,
-        "wasm": worker_wasm.url,
+        "wasm": worker.wasm.url,
+        "outbox": worker.outbox_wasm.url,
         "precache": manifest
             .iter()
             .map(|entry| [&entry.url, &entry.hash])
             .collect::<Vec<_>>(),
     });
-    let source =
-        format!("// MOZI service worker {version}\nself.__MOZI = {config};\n{GLUE}\n{BOOTSTRAP}");
+    // Imported during the script's first evaluation, the only time a
+    // worker may import: the browser keeps it with the script.
+    let import = serde_json::Value::from(worker.outbox_glue.url.as_str());
+    let source = format!(
+        "// MOZI service worker {version}\nself.__MOZI = {config};\nimportScripts({import});\n{GLUE}\n{BOOTSTRAP}"
+    );
     WorkerScript { version, source }
 }
 
@@ -131,50 +171,58 @@ mod tests {
 
     #[test]
     fn the_manifest_lists_shell_files_and_the_worker_wasm_with_their_hashes() {
-        let wasm = worker_wasm();
-        let manifest = precache_manifest(&site("body{}"), &wasm);
+        let worker = WorkerFiles::built();
+        let manifest = precache_manifest(&site("body{}"), &worker);
         let urls: Vec<_> = manifest.iter().map(|entry| entry.url.as_str()).collect();
         assert_eq!(
             urls,
             [
                 "/offline.html",
-                &wasm.url,
+                &worker.outbox_wasm.url,
+                &worker.wasm.url,
                 "/pkg/mozi.css",
                 "/pkg/mozi.wasm"
             ]
         );
-        assert_eq!(manifest[2].hash, sha256_hex(b"body{}")[..16]);
+        assert_eq!(manifest[3].hash, sha256_hex(b"body{}")[..16]);
     }
 
     #[test]
     fn changing_one_file_changes_its_hash_and_the_script() {
-        let wasm = worker_wasm();
-        let before = assemble(&site("body{}"), &wasm, false);
-        let after = assemble(&site("body{color:red}"), &wasm, false);
+        let worker = WorkerFiles::built();
+        let before = assemble(&site("body{}"), &worker, false);
+        let after = assemble(&site("body{color:red}"), &worker, false);
         assert_ne!(before.version, after.version);
         assert_ne!(before.source, after.source);
-        let changed: Vec<_> = precache_manifest(&site("body{}"), &wasm)
+        let changed: Vec<_> = precache_manifest(&site("body{}"), &worker)
             .iter()
-            .zip(&precache_manifest(&site("body{color:red}"), &wasm))
+            .zip(&precache_manifest(&site("body{color:red}"), &worker))
             .filter(|(a, b)| a != b)
             .map(|(a, _)| a.url.clone())
             .collect();
         assert_eq!(changed, ["/pkg/mozi.css"]);
         assert_eq!(
-            assemble(&site("body{color:red}"), &wasm, false).source,
+            assemble(&site("body{color:red}"), &worker, false).source,
             after.source
         );
     }
 
     #[test]
-    fn the_script_names_the_worker_wasm_instead_of_carrying_it() {
-        let wasm = worker_wasm();
-        let script = assemble(&site("body{}"), &wasm, true);
+    fn the_script_names_the_worker_files_instead_of_carrying_them() {
+        let worker = WorkerFiles::built();
+        let script = assemble(&site("body{}"), &worker, true);
         assert!(script.source.contains("\"dev\":true"));
         assert!(script
             .source
-            .contains(&format!("\"wasm\":\"{}\"", wasm.url)));
+            .contains(&format!("\"wasm\":\"{}\"", worker.wasm.url)));
+        assert!(script
+            .source
+            .contains(&format!("\"outbox\":\"{}\"", worker.outbox_wasm.url)));
+        assert!(script
+            .source
+            .contains(&format!("importScripts(\"{}\");", worker.outbox_glue.url)));
         assert!(script.source.contains("addEventListener(\"fetch\""));
+        assert!(!script.source.contains(OUTBOX_GLUE));
         assert!(script.source.len() < WASM.len());
     }
 }

@@ -1,6 +1,6 @@
 //! The site's files and `/sw.js`, served by the router's fallback.
 
-use crate::service_worker::{assemble, script_file, worker_wasm};
+use crate::service_worker::{assemble, script_file, WorkerFiles};
 use crate::static_files::{
     content_type, read_site, Asset, Assets, Caching, CompressionCache, SiteFile,
 };
@@ -21,10 +21,10 @@ pub enum Site {
     Fixed(Arc<Assets>),
     /// `cargo leptos watch`: files change under the running server, so they
     /// are read per request, and each new worker takes over at once. The
-    /// worker's wasm is the one built into this server.
+    /// worker's files are the ones built into this server.
     Watched {
         site_root: Arc<PathBuf>,
-        worker_wasm: Arc<SiteFile>,
+        worker: Arc<WorkerFiles>,
     },
 }
 
@@ -43,19 +43,26 @@ impl Site {
         if watched {
             return Ok(Self::Watched {
                 site_root: Arc::new(site_root),
-                worker_wasm: Arc::new(worker_wasm()),
+                worker: Arc::new(WorkerFiles::built()),
             });
         }
         let assets = tokio::task::spawn_blocking(move || {
             let site = read_site(&site_root)?;
-            let wasm = worker_wasm();
-            let script = assemble(&site, &wasm, false);
+            let worker = WorkerFiles::built();
+            let script = assemble(&site, &worker, false);
             tracing::info!(version = script.version, "service worker assembled");
+            let WorkerFiles {
+                wasm,
+                outbox_wasm,
+                outbox_glue,
+            } = worker;
             let files: Vec<_> = site
                 .into_iter()
                 .map(|file| (file, Caching::Revalidate))
                 .chain([
                     (wasm, Caching::Immutable),
+                    (outbox_wasm, Caching::Immutable),
+                    (outbox_glue, Caching::Immutable),
                     (script_file(&script), Caching::Revalidate),
                 ])
                 .collect();
@@ -81,18 +88,15 @@ impl Site {
                     return asset.respond(request.headers());
                 }
             }
-            Self::Watched {
-                site_root,
-                worker_wasm: wasm,
-            } if readable => {
-                if path == wasm.url {
-                    return watched_file(&wasm, Caching::Immutable, &request);
+            Self::Watched { site_root, worker } if readable => {
+                if let Some(file) = worker.all().into_iter().find(|file| file.url == path) {
+                    return watched_file(file, Caching::Immutable, &request);
                 }
                 if path == "/sw.js" {
                     let site = tokio::task::spawn_blocking(move || read_site(&site_root)).await;
                     return match site.map_err(std::io::Error::other).and_then(|read| read) {
                         Ok(site) => {
-                            let script = assemble(&site, &wasm, true);
+                            let script = assemble(&site, &worker, true);
                             watched_file(&script_file(&script), Caching::Revalidate, &request)
                         }
                         Err(error) => {

@@ -24,10 +24,17 @@ pub fn expired(entries: &[(String, f64)], now: f64, limits: Limits) -> Vec<Strin
             fresh.push(entry);
         }
     }
-    if fresh.len() > limits.max_entries {
-        fresh.sort_unstable_by(|a, b| a.1.total_cmp(&b.1));
-        let excess = fresh.len() - limits.max_entries;
-        doomed.extend(fresh[..excess].iter().map(|entry| entry.0.clone()));
+    // The oldest, one at a time: usually one image over the limit, and no
+    // sorting code in the worker's wasm.
+    while fresh.len() > limits.max_entries {
+        let Some((oldest, _)) = fresh
+            .iter()
+            .enumerate()
+            .min_by(|(_, a), (_, b)| a.1.total_cmp(&b.1))
+        else {
+            break;
+        };
+        doomed.push(fresh.swap_remove(oldest).0.clone());
     }
     doomed
 }

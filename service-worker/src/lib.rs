@@ -6,9 +6,10 @@
 //!
 //! Modules by concern, as Workbox splits its packages: `precache`,
 //! `routing`, `strategies`, `expiration`, `navigation_preload`, `messages`,
-//! `refresh` (saved copies made again by a new version), `outbox`
-//! (replaying the device outbox, `mozi-outbox-browser`);
-//! `url` and `offline_page` hold pure logic that `cargo test` reaches.
+//! `refresh` (saved copies made again by a new version); `url` and
+//! `offline_page` hold pure logic that `cargo test` reaches. Replaying the
+//! device outbox is a module of its own (`outbox/`, a second wasm), loaded
+//! by the bootstrap only when there may be something to send.
 
 mod caches;
 mod error;
@@ -16,7 +17,6 @@ mod expiration;
 mod messages;
 mod navigation_preload;
 mod offline_page;
-mod outbox;
 mod precache;
 mod refresh;
 mod respond;
@@ -37,7 +37,6 @@ use web_sys::{Client, ExtendableMessageEvent, FetchEvent, Request, Response};
 #[wasm_bindgen]
 pub fn start(config: JsValue) -> Result<(), JsValue> {
     WorkerState::set(WorkerState::parse(&config)?);
-    outbox::replay_after_start();
     Ok(())
 }
 
@@ -115,16 +114,6 @@ pub async fn on_message(event: ExtendableMessageEvent) -> Result<(), JsValue> {
             }
         }
         None => {}
-    }
-    Ok(())
-}
-
-/// Background Sync: the outbox's tag (the only one pages register)
-/// replays the queue.
-#[wasm_bindgen]
-pub async fn on_sync(tag: String, last_chance: bool) -> Result<(), JsValue> {
-    if tag == mozi_outbox_browser::sync::TAG {
-        outbox::on_sync(last_chance).await?;
     }
     Ok(())
 }

@@ -22,13 +22,20 @@ pub fn title_of(html: &str) -> Option<String> {
     })
 }
 
-/// `pages` are (path, title); the list is sorted by title.
-pub fn render(template: &str, pages: &mut [(String, String)]) -> String {
-    pages.sort_unstable_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
-    let list = if pages.is_empty() {
+/// `pages` are (path, title); the list is ordered by title, then path.
+pub fn render(template: &str, pages: &[(String, String)]) -> String {
+    // Put in order one by one (a binary search for each): the worker's
+    // wasm then carries no sorting code, a few KB, for a list of a few
+    // hundred pages at most.
+    let mut ordered: Vec<&(String, String)> = Vec::with_capacity(pages.len());
+    for page in pages {
+        let at = ordered.partition_point(|other| (&other.1, &other.0) <= (&page.1, &page.0));
+        ordered.insert(at, page);
+    }
+    let list = if ordered.is_empty() {
         "<p>No pages are saved on this device yet.</p>".to_owned()
     } else {
-        let items: String = pages
+        let items: String = ordered
             .iter()
             .map(|(path, title)| {
                 format!(
@@ -68,11 +75,11 @@ mod tests {
         let page = "<html><head><title>Ada &amp; Bob · MOZI</title></head></html>";
         assert_eq!(title_of(page).as_deref(), Some("Ada & Bob · MOZI"));
         assert_eq!(title_of("<p>no title</p>"), None);
-        let mut pages = vec![
+        let pages = [
             ("/my-schedule".to_owned(), "My schedule · MOZI".to_owned()),
             ("/?x=\"<".to_owned(), "<Schedule>".to_owned()),
         ];
-        let html = render("<main><!-- mozi:offline-pages --></main>", &mut pages);
+        let html = render("<main><!-- mozi:offline-pages --></main>", &pages);
         assert_eq!(
             html,
             "<main><ul class=\"offline-pages\"><li><a href=\"/?x=&quot;&lt;\">&lt;Schedule&gt;</a></li>\
@@ -81,8 +88,26 @@ mod tests {
     }
 
     #[test]
+    fn pages_are_listed_by_title_then_path() {
+        let page = |path: &str, title: &str| (path.to_owned(), title.to_owned());
+        let pages = [
+            page("/c", "Beta"),
+            page("/b", "Alpha"),
+            page("/d", "Alpha"),
+            page("/a", "Gamma"),
+            page("/a2", "Alpha"),
+        ];
+        let html = render("<!-- mozi:offline-pages -->", &pages);
+        let order: Vec<_> = ["/a2\"", "/b\"", "/d\"", "/c\"", "/a\""]
+            .iter()
+            .map(|href| html.find(href).expect("listed"))
+            .collect();
+        assert!(order.windows(2).all(|pair| pair[0] < pair[1]), "{html}");
+    }
+
+    #[test]
     fn an_empty_list_says_so() {
-        let html = render("<!-- mozi:offline-pages -->", &mut []);
+        let html = render("<!-- mozi:offline-pages -->", &[]);
         assert!(html.contains("No pages are saved"));
     }
 

@@ -218,7 +218,7 @@ async fn offline_page(state: &WorkerState) -> Result<Response, SwError> {
         }
     }
     html_response(
-        &offline_page::render(&template, &mut pages),
+        &offline_page::render(&template, &pages),
         503,
         &mozi_core::content_security_policy(None, None),
     )
