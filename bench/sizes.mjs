@@ -96,10 +96,7 @@ run(async () => {
   const script = (await download(server.url, "/sw.js", null)).body.toString();
   const workerWasm = /"wasm":"([^"]+)"/.exec(script)?.[1];
   const outboxWasm = /"outbox":"([^"]+)"/.exec(script)?.[1];
-  const outboxGlue = /importScripts\("([^"]+)"\)/.exec(script)?.[1];
-  if (!workerWasm || !outboxWasm || !outboxGlue) {
-    throw new SetupError("/sw.js does not name its wasm files and the replayer's glue");
-  }
+  if (!workerWasm || !outboxWasm) throw new SetupError("/sw.js does not name its two wasm files");
 
   const downloads = {
     // The main module and the largest page's modules.
@@ -108,14 +105,14 @@ run(async () => {
     // Loads the split modules; fetched on every first load.
     "split loader JS": await measure("/pkg/__wasm_split.______________________.js"),
     stylesheet: await measure("/pkg/mozi.css"),
-    // Bootstrap, glue, version and precache manifest; the wasm is a file of its own.
+    // Bootstrap, both modules' glue, version and precache manifest; the
+    // wasm files are files of their own.
     "/sw.js": await measure("/sw.js"),
     // Instantiated at every start of the worker.
     "worker wasm": await measure(workerWasm),
     // The worker's outbox replayer, loaded only to send (Background Sync,
-    // and a while after the worker starts); its glue is imported by /sw.js.
+    // and a while after the worker starts).
     "worker outbox wasm": await measure(outboxWasm),
-    "worker outbox glue": await measure(outboxGlue),
   };
 
   const row = (name, size, rest = "") =>

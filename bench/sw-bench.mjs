@@ -298,6 +298,7 @@ async function main() {
   const plainManifestFree = Buffer.from(plainTemplate);
   const rustWire = await wireBytes(rust.url, "/sw.js");
   const wasmWire = await wireBytes(rust.url, config.wasm);
+  const outboxWasmWire = await wireBytes(rust.url, config.outbox);
   const plainWire = await wireBytes(plain.url, "/plain-sw.js");
 
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
@@ -379,6 +380,7 @@ async function main() {
   console.log(
     `  as served: /sw.js ${kb(rustWire.bytes)} (${rustWire.encoding}), ` +
       `worker wasm ${kb(wasmWire.bytes)} (${wasmWire.encoding}), ` +
+      `outbox replayer wasm (loaded only to send) ${kb(outboxWasmWire.bytes)} (${outboxWasmWire.encoding}), ` +
       `plain-sw.js ${kb(plainWire.bytes)} (${plainWire.encoding}); manifest: ${manifestLength} files`,
   );
   console.log("");

@@ -7,8 +7,8 @@
 // event tries again instead of leaving this worker broken.
 //
 // The server prepends `self.__MOZI` (version, precache manifest, and the
-// URLs of the two wasm files, named by their content hashes), the import of
-// the outbox replayer's glue and the worker's wasm-bindgen glue. The wasm
+// URLs of the two wasm files, named by their content hashes) and both
+// modules' wasm-bindgen glue (globals `wasm_bindgen`, `mozi_outbox`). The wasm
 // files are precached: taken from Cache Storage, the worker starts without
 // the network; only the first install (or an upgrade to a new wasm)
 // downloads them, through the HTTP cache, which the precache then reuses.

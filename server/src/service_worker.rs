@@ -14,12 +14,45 @@
 use crate::static_files::{sha256_hex, SiteFile};
 use axum::body::Bytes;
 use sha2::{Digest, Sha256};
+use std::sync::LazyLock;
 
 static GLUE: &str = include_str!(concat!(env!("OUT_DIR"), "/mozi_sw.js"));
 static WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/mozi_sw_bg.wasm"));
 static OUTBOX_GLUE: &str = include_str!(concat!(env!("OUT_DIR"), "/mozi_sw_outbox.js"));
 static OUTBOX_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/mozi_sw_outbox_bg.wasm"));
 static BOOTSTRAP: &str = include_str!("../../service-worker/bootstrap.js");
+
+/// The code of `/sw.js`: both modules' wasm-bindgen glue, then the
+/// bootstrap, without comments, blank lines and indentation. Browsers
+/// download the script again on every update; compacted, both glues fit in
+/// less than one did before.
+static SCRIPT: LazyLock<String> = LazyLock::new(|| {
+    [
+        compact_js(GLUE),
+        compact_js(OUTBOX_GLUE),
+        // The bootstrap's first line names it in the served script.
+        BOOTSTRAP.lines().next().unwrap_or_default().to_owned(),
+        compact_js(BOOTSTRAP),
+    ]
+    .join("\n")
+});
+
+/// `source` without blank lines, lines that are only a `//` comment,
+/// `/** … */` blocks starting a line, and the indentation of every line.
+/// Only for the glue and bootstrap above, whose strings and template
+/// literals never span lines (a line-based rewrite would change those).
+fn compact_js(source: &str) -> String {
+    let mut lines = Vec::new();
+    let mut in_doc_comment = false;
+    for line in source.lines().map(str::trim) {
+        if in_doc_comment || line.starts_with("/**") {
+            in_doc_comment = !line.ends_with("*/");
+        } else if !line.is_empty() && !line.starts_with("//") {
+            lines.push(line);
+        }
+    }
+    lines.join("\n")
+}
 
 /// Kinds of file that make up the app shell.
 const PRECACHED_EXTENSIONS: &[&str] = &[
@@ -51,43 +84,33 @@ pub struct WorkerScript {
     pub source: String,
 }
 
-/// The files the worker is made of besides `/sw.js`, each under a name
-/// carrying its content hash: its wasm (instantiated at every start), and
-/// the outbox replayer's wasm and glue (loaded only when it may send). The
-/// two wasm files are precached; the glue is imported by `/sw.js`, so the
-/// browser keeps it with the worker's script.
+/// The worker's two wasm files, each under a name carrying its content
+/// hash and precached: its own module (instantiated at every start) and
+/// the outbox replayer (instantiated only when it may send). Their glue is
+/// in `/sw.js`.
 pub struct WorkerFiles {
     pub wasm: SiteFile,
     pub outbox_wasm: SiteFile,
-    pub outbox_glue: SiteFile,
 }
 
 impl WorkerFiles {
     /// The files built into this server.
     pub fn built() -> Self {
         Self {
-            wasm: hashed("mozi-sw", "wasm", Bytes::from_static(WASM)),
-            outbox_wasm: hashed("mozi-sw-outbox", "wasm", Bytes::from_static(OUTBOX_WASM)),
-            outbox_glue: hashed(
-                "mozi-sw-outbox",
-                "js",
-                Bytes::from_static(OUTBOX_GLUE.as_bytes()),
-            ),
+            wasm: hashed("mozi-sw", Bytes::from_static(WASM)),
+            outbox_wasm: hashed("mozi-sw-outbox", Bytes::from_static(OUTBOX_WASM)),
         }
     }
 
-    pub fn all(&self) -> [&SiteFile; 3] {
-        [&self.wasm, &self.outbox_wasm, &self.outbox_glue]
+    pub fn all(&self) -> [&SiteFile; 2] {
+        [&self.wasm, &self.outbox_wasm]
     }
 }
 
-fn hashed(stem: &str, extension: &str, bytes: Bytes) -> SiteFile {
+fn hashed(stem: &str, bytes: Bytes) -> SiteFile {
     let sha256 = sha256_hex(&bytes);
     SiteFile {
-        url: format!(
-            "/pkg/{stem}.{}.{extension}",
-            &sha256[..MANIFEST_HASH_DIGITS]
-        ),
+        url: format!("/pkg/{stem}.{}.wasm", &sha256[..MANIFEST_HASH_DIGITS]),
         sha256,
         bytes,
     }
@@ -120,9 +143,7 @@ pub fn assemble(site: &[SiteFile], worker: &WorkerFiles, dev: bool) -> WorkerScr
         fingerprint.update(entry.url.as_bytes());
         fingerprint.update(entry.hash.as_bytes());
     }
-    fingerprint.update(GLUE.as_bytes());
-    fingerprint.update(worker.outbox_glue.url.as_bytes());
-    fingerprint.update(BOOTSTRAP.as_bytes());
+    fingerprint.update(SCRIPT.as_bytes());
     let version: String = sha256_hex(&fingerprint.finalize())[..16].to_owned();
 
     // Entries as `[url, hash]` pairs: sixty of them, and the keys of
@@ -137,11 +158,9 @@ pub fn assemble(site: &[SiteFile], worker: &WorkerFiles, dev: bool) -> WorkerScr
             .map(|entry| [&entry.url, &entry.hash])
             .collect::<Vec<_>>(),
     });
-    // Imported during the script's first evaluation, the only time a
-    // worker may import: the browser keeps it with the script.
-    let import = serde_json::Value::from(worker.outbox_glue.url.as_str());
     let source = format!(
-        "// MOZI service worker {version}\nself.__MOZI = {config};\nimportScripts({import});\n{GLUE}\n{BOOTSTRAP}"
+        "// MOZI service worker {version}\nself.__MOZI = {config};\n{}",
+        *SCRIPT
     );
     WorkerScript { version, source }
 }
@@ -167,6 +186,15 @@ mod tests {
             file("/pkg/mozi.d.ts", "export {}"),
             file("/pkg/mozi.wasm", "\0asm"),
         ]
+    }
+
+    #[test]
+    fn compacting_drops_comments_blank_lines_and_indentation_only() {
+        let source = "// a comment\n/**\n * docs\n */\nfunction f(a) {\n\n    return `//${a}`; // kept: not a whole line\n}\n  /** one line */\nf(1);\n";
+        assert_eq!(
+            compact_js(source),
+            "function f(a) {\nreturn `//${a}`; // kept: not a whole line\n}\nf(1);"
+        );
     }
 
     #[test]
@@ -218,11 +246,8 @@ mod tests {
         assert!(script
             .source
             .contains(&format!("\"outbox\":\"{}\"", worker.outbox_wasm.url)));
-        assert!(script
-            .source
-            .contains(&format!("importScripts(\"{}\");", worker.outbox_glue.url)));
         assert!(script.source.contains("addEventListener(\"fetch\""));
-        assert!(!script.source.contains(OUTBOX_GLUE));
+        assert!(script.source.contains("mozi_outbox"));
         assert!(script.source.len() < WASM.len());
     }
 }

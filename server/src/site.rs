@@ -51,18 +51,13 @@ impl Site {
             let worker = WorkerFiles::built();
             let script = assemble(&site, &worker, false);
             tracing::info!(version = script.version, "service worker assembled");
-            let WorkerFiles {
-                wasm,
-                outbox_wasm,
-                outbox_glue,
-            } = worker;
+            let WorkerFiles { wasm, outbox_wasm } = worker;
             let files: Vec<_> = site
                 .into_iter()
                 .map(|file| (file, Caching::Revalidate))
                 .chain([
                     (wasm, Caching::Immutable),
                     (outbox_wasm, Caching::Immutable),
-                    (outbox_glue, Caching::Immutable),
                     (script_file(&script), Caching::Revalidate),
                 ])
                 .collect();
