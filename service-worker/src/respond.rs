@@ -8,6 +8,7 @@ use crate::routing::{route_for, Matcher, RequestFacts};
 use crate::scope::{delete_cache, fetch, now_ms, open_cache, resolve, scope};
 use crate::state::WorkerState;
 use crate::store::{cached_at, keys, lookup};
+use crate::strategies::LocalFuture;
 use crate::{expiration, offline_page, precache, refresh, strategies};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::future_to_promise;
@@ -62,73 +63,98 @@ pub async fn respond(event: FetchEvent, state: &WorkerState) -> Response {
             .await
             .unwrap_or_else(|_| unreachable_response());
     };
-    let strategy = strategies::build(route.strategy, &state.precache_name());
+    let strategy = strategies::build(route.strategy, &state.precache);
     let result = strategy.handle(&request, &event).await;
-    match route.matcher {
-        Matcher::AccountChange => match result {
-            Ok(response) => {
-                if account_changed(&response) {
-                    clear_user_data().await;
+    finish(route.matcher, result, &event, &request, state).await
+}
+
+/// What each kind of request makes of its strategy's outcome, one boxed
+/// future per kind: a cold worker compiles (lazily, function by function)
+/// the code of the kind it answers, not that of every kind in one function.
+fn finish<'a>(
+    matcher: Matcher,
+    result: Result<Response, SwError>,
+    event: &'a FetchEvent,
+    request: &'a Request,
+    state: &'a WorkerState,
+) -> LocalFuture<'a, Response> {
+    match matcher {
+        Matcher::AccountChange => Box::pin(async move {
+            match result {
+                Ok(response) => {
+                    if account_changed(&response) {
+                        clear_user_data().await;
+                    }
+                    response
                 }
-                response
+                Err(_) => unreachable_response(),
             }
-            Err(_) => unreachable_response(),
-        },
-        Matcher::Precached => match result {
-            Ok(response) => response,
-            Err(_) => fetch(&request)
-                .await
-                .unwrap_or_else(|_| unreachable_response()),
-        },
-        Matcher::Navigation => match result {
-            Ok(response) => match cached_at(&response) {
-                Some(saved_at) => {
-                    report_offline(saved_at);
-                    marked_offline(response, saved_at)
+        }),
+        Matcher::Precached => Box::pin(async move {
+            match result {
+                Ok(response) => response,
+                Err(_) => fetch(request)
+                    .await
+                    .unwrap_or_else(|_| unreachable_response()),
+            }
+        }),
+        Matcher::Navigation => Box::pin(async move {
+            match result {
+                Ok(response) => match cached_at(&response) {
+                    Some(saved_at) => {
+                        report_offline(saved_at);
+                        marked_offline(response, saved_at)
+                            .await
+                            .unwrap_or_else(|_| unreachable_response())
+                    }
+                    None => {
+                        report_online();
+                        response
+                    }
+                },
+                Err(_) => {
+                    report_offline(now_ms());
+                    offline_page(state)
                         .await
                         .unwrap_or_else(|_| unreachable_response())
                 }
-                None => {
-                    report_online();
+            }
+        }),
+        Matcher::DataRead => Box::pin(async move {
+            match result {
+                Ok(response) => {
+                    match cached_at(&response) {
+                        Some(saved_at) => report_offline(saved_at),
+                        None => report_online(),
+                    }
                     response
                 }
-            },
-            Err(_) => {
-                report_offline(now_ms());
-                offline_page(state)
-                    .await
-                    .unwrap_or_else(|_| unreachable_response())
-            }
-        },
-        Matcher::DataRead => match result {
-            Ok(response) => {
-                match cached_at(&response) {
-                    Some(saved_at) => report_offline(saved_at),
-                    None => report_online(),
+                Err(_) => {
+                    report_offline(now_ms());
+                    unreachable_response()
                 }
-                response
             }
-            Err(_) => {
-                report_offline(now_ms());
-                unreachable_response()
+        }),
+        Matcher::Image => Box::pin(async move {
+            match result {
+                Ok(response) => {
+                    let trim = future_to_promise(async {
+                        expire_images().await?;
+                        Ok(JsValue::UNDEFINED)
+                    });
+                    let _ = event.wait_until(&trim);
+                    response
+                }
+                Err(_) => precache::file(&state.version, PLACEHOLDER_IMAGE)
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(unreachable_response),
             }
-        },
-        Matcher::Image => match result {
-            Ok(response) => {
-                let trim = future_to_promise(async {
-                    expire_images().await?;
-                    Ok(JsValue::UNDEFINED)
-                });
-                let _ = event.wait_until(&trim);
-                response
-            }
-            Err(_) => precache::file(&state.version, PLACEHOLDER_IMAGE)
-                .await
-                .ok()
-                .flatten()
-                .unwrap_or_else(unreachable_response),
-        },
-        Matcher::OtherStatic => result.unwrap_or_else(|_| unreachable_response()),
+        }),
+        Matcher::OtherStatic => {
+            Box::pin(async move { result.unwrap_or_else(|_| unreachable_response()) })
+        }
     }
 }
 

@@ -8,13 +8,15 @@ use crate::precache::Entry;
 use js_sys::{Array, Reflect};
 use std::cell::RefCell;
 use std::rc::Rc;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 pub struct WorkerState {
     pub version: String,
     /// Development builds replace the previous worker at once.
     pub dev: bool,
     pub manifest: Vec<Entry>,
+    /// The name of this version's precache cache, made once.
+    pub precache: String,
 }
 
 thread_local! {
@@ -34,12 +36,17 @@ impl WorkerState {
     pub fn parse(config: &JsValue) -> Result<Self, SwError> {
         let entries =
             Reflect::get(config, &"precache".into()).map_err(SwError::from_js(code::BAD_CONFIG))?;
-        let manifest = Array::from(&entries)
+        if !Array::is_array(&entries) {
+            return Err(SwError::new(code::BAD_CONFIG, "precache is not a list"));
+        }
+        // Read in place: `Array::from` would copy every array in JS first.
+        let manifest = entries
+            .unchecked_ref::<Array>()
             .iter()
             .map(|entry| {
-                let pair = Array::from(&entry);
-                match (pair.get(0).as_string(), pair.get(1).as_string()) {
-                    (Some(url), Some(hash)) => Ok(Entry { url, hash }),
+                let pair = entry.dyn_ref::<Array>();
+                match pair.map(|pair| (pair.get(0).as_string(), pair.get(1).as_string())) {
+                    Some((Some(url), Some(hash))) => Ok(Entry { url, hash }),
                     _ => Err(SwError::new(
                         code::BAD_CONFIG,
                         "a precache entry is not [url, hash]",
@@ -47,18 +54,16 @@ impl WorkerState {
                 }
             })
             .collect::<Result<Vec<_>, SwError>>()?;
+        let version = string_field(config, "version")?;
         Ok(Self {
-            version: string_field(config, "version")?,
+            precache: precache_name(&version),
+            version,
             dev: Reflect::get(config, &"dev".into())
                 .ok()
                 .and_then(|value| value.as_bool())
                 .unwrap_or(false),
             manifest,
         })
-    }
-
-    pub fn precache_name(&self) -> String {
-        precache_name(&self.version)
     }
 
     pub fn is_precached(&self, path: &str) -> bool {

@@ -15,6 +15,7 @@ use crate::caches::{precache_name, HASH_HEADER, PRECACHE_PREFIX};
 use crate::error::{code, SwError};
 use crate::scope::{cache_names, delete_cache, fetch_with_cache, open_cache, resolve, sha256_hex};
 use crate::store::{keys, lookup};
+use crate::url::after_scheme;
 use js_sys::Uint8Array;
 use plan::{plan, stale_caches, Source, Stored};
 use web_sys::{RequestCache, Response};
@@ -155,8 +156,8 @@ pub async fn file(version: &str, url: &str) -> Result<Option<Response>, SwError>
 
 /// "/pkg/mozi.css" from "http://host/pkg/mozi.css".
 pub fn path_and_query(url: &str) -> &str {
-    match url.split_once("://") {
-        Some((_, rest)) => rest.find('/').map_or("/", |index| &rest[index..]),
+    match after_scheme(url) {
+        Some(rest) => rest.find('/').map_or("/", |index| &rest[index..]),
         None => url,
     }
 }
