@@ -101,11 +101,13 @@ fn finish<'a>(
         Matcher::Navigation => Box::pin(async move {
             match result {
                 Ok(response) => match cached_at(&response) {
+                    // Behind `dyn`, as below: the code of the offline answers
+                    // is compiled only when one is given.
                     Some(saved_at) => {
                         report_offline(saved_at);
-                        marked_offline(response, saved_at)
-                            .await
-                            .unwrap_or_else(|_| unreachable_response())
+                        let marked: LocalFuture<'_, _> =
+                            Box::pin(marked_offline(response, saved_at));
+                        marked.await.unwrap_or_else(|_| unreachable_response())
                     }
                     None => {
                         report_online();
@@ -114,9 +116,8 @@ fn finish<'a>(
                 },
                 Err(_) => {
                     report_offline(now_ms());
-                    offline_page(state)
-                        .await
-                        .unwrap_or_else(|_| unreachable_response())
+                    let page: LocalFuture<'_, _> = Box::pin(offline_page(state));
+                    page.await.unwrap_or_else(|_| unreachable_response())
                 }
             }
         }),
