@@ -101,6 +101,8 @@ run(async () => {
   const downloads = {
     // The main module and the largest page's modules.
     "app wasm, first load": largest.firstLoad,
+    // What every page's first load starts with.
+    "app wasm, main module": await measure(mainWasm),
     "app JS glue": await measure("/pkg/mozi.js"),
     // Loads the split modules; fetched on every first load.
     "split loader JS": await measure("/pkg/__wasm_split.______________________.js"),

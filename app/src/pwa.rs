@@ -99,9 +99,11 @@ mod browser {
     pub fn start(status: WorkerStatus) {
         if let Some(saved_at) = offline_marker()
             .and_then(|meta| meta.get_attribute("content"))
-            .and_then(|content| content.parse::<f64>().ok())
+            // Whole milliseconds, as the worker writes them: read as an
+            // integer, so float parsing stays out of the page's first module.
+            .and_then(|content| content.parse::<i64>().ok())
         {
-            status.offline_since.set(Some(saved_at));
+            status.offline_since.set(Some(saved_at as f64));
         }
         let container = window().navigator().service_worker();
         let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
