@@ -2,7 +2,7 @@
 //! are defined once in `mozi_core::{PageToWorker, WorkerToPage}`.
 
 use crate::error::{code, SwError};
-use crate::scope::{resolve, scope, sleep};
+use crate::scope::{after_this_task, resolve, scope};
 use js_sys::Array;
 use mozi_core::WorkerToPage;
 use std::cell::Cell;
@@ -53,11 +53,10 @@ pub fn report_offline(saved_at: f64) {
 }
 
 /// Sends `message` after the answer it is about, not before it: awaited,
-/// the list of open pages held back a cold worker's first navigation, and
-/// even unawaited its work ran ahead of the answer in the same task.
+/// the list of open pages held back a cold worker's first navigation.
 fn tell(message: WorkerToPage) {
     wasm_bindgen_futures::spawn_local(async move {
-        sleep(0).await;
+        after_this_task().await;
         let _ = broadcast(&message).await;
     });
 }

@@ -80,6 +80,13 @@ pub async fn sleep(ms: u32) {
     let _ = JsFuture::from(promise).await;
 }
 
+/// Resumes in a later task. Work that only follows an answer (a copy to
+/// keep, a message to pages) waits for this, so the page gets its answer
+/// first; in a cold worker that work's code is compiled after it, too.
+pub async fn after_this_task() {
+    sleep(0).await;
+}
+
 pub enum Either<A, B> {
     Left(A),
     Right(B),

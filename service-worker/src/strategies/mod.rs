@@ -15,7 +15,7 @@ pub use stale_while_revalidate::StaleWhileRevalidate;
 
 use crate::error::SwError;
 use crate::routing::StrategyChoice;
-use crate::scope::sleep;
+use crate::scope::after_this_task;
 use crate::store::{is_cacheable, put_stamped};
 use std::future::Future;
 use std::pin::Pin;
@@ -59,10 +59,7 @@ fn store_in_background(event: &FetchEvent, cache: &'static str, key: String, res
         return;
     };
     let write = future_to_promise(async move {
-        // In a later task: the page gets its answer before this copy's
-        // headers, response and cache write are made (and, in a cold
-        // worker, before their code is compiled).
-        sleep(0).await;
+        after_this_task().await;
         put_stamped(cache, &key, copy).await?;
         Ok(JsValue::UNDEFINED)
     });
