@@ -2,14 +2,15 @@
 // it (identity, gzip, brotli: the bytes on the wire), next to each file's
 // best brotli size, and with --check fails when a download is over its
 // budget, is sent larger than its best compression, or the site holds wasm
-// no page uses.
+// no split point uses.
 // Usage: node bench/sizes.mjs [--check]   (after `cargo leptos build --release --split`)
 //
 // The app's wasm is split (`--split`): the main module, one module per page
 // and chunks that pages share, listed by cargo-leptos in
 // pkg/__wasm_split_manifest.json. A page's first load is the main module and
 // its page's modules, which the browser fetches before hydrating; the other
-// pages' modules come with the service worker's precache, after the load.
+// pages' modules come with the service worker's precache, after the load,
+// as do the modules of lazy functions the page calls once interactive.
 
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
@@ -81,16 +82,23 @@ run(async () => {
     return total;
   };
 
-  // Page module name ("__schedule_route_view_<hash>") -> its files.
+  // Split point -> its files. A page's is named "__schedule_route_view_<hash>";
+  // the others are lazy functions ("__replay_<hash>"), which the page
+  // fetches once it is interactive, not before hydrating.
   const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
   const mainWasm = "/pkg/mozi.wasm";
-  const pages = Object.entries(manifest)
+  const splitPoints = Object.entries(manifest)
     .map(([name, modules]) => ({
-      name: name.replace(/^_+/, "").replace(/_route_view_\d+$/, ""),
+      name: name.replace(/^_+/, "").replace(/_\d+$/, ""),
       urls: modules.map((module) => `/pkg/${module}.wasm`),
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
-  for (const page of pages) page.firstLoad = await sum([mainWasm, ...page.urls]);
+  const pages = splitPoints.filter((point) => point.name.endsWith("_route_view"));
+  const lazyFunctions = splitPoints.filter((point) => !point.name.endsWith("_route_view"));
+  for (const page of pages) {
+    page.name = page.name.replace(/_route_view$/, "");
+    page.firstLoad = await sum([mainWasm, ...page.urls]);
+  }
   const largest = pages.reduce((a, b) => (b.firstLoad.brotli > a.firstLoad.brotli ? b : a));
 
   const script = (await download(server.url, "/sw.js", null)).body.toString();
@@ -139,8 +147,14 @@ run(async () => {
     row(page.name, page.firstLoad, `(${page.urls.length} modules, ${kb(own)} brotli of them)`);
   }
 
+  console.log(`\nlazy functions: fetched once the page is interactive, with the modules no page loaded yet`);
+  for (const lazy of lazyFunctions) {
+    const size = await sum(lazy.urls);
+    row(lazy.name, size, `(${lazy.urls.length} modules)`);
+  }
+
   console.log(`\nevery split module (precached by the service worker)`);
-  const named = new Set([mainWasm, ...pages.flatMap((page) => page.urls)]);
+  const named = new Set([mainWasm, ...splitPoints.flatMap((point) => point.urls)]);
   const modules = [...named].filter((url) => url !== mainWasm);
   for (const url of modules) await measure(url);
   modules.sort((a, b) => measured.get(b).brotli - measured.get(a).brotli);
@@ -151,7 +165,7 @@ run(async () => {
   // service worker would still precache it on every install.
   const stale = readdirSync(pkg).filter((name) => name.endsWith(".wasm") && !named.has(`/pkg/${name}`));
   if (stale.length > 0) {
-    console.error(`\nwasm files no page uses (left from an older build? remove ${pkg} and build again): ${stale.join(", ")}`);
+    console.error(`\nwasm files no split point uses (left from an older build? remove ${pkg} and build again): ${stale.join(", ")}`);
     failed = true;
   }
 

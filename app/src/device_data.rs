@@ -73,7 +73,8 @@ fn forget_signed_out_user(worker_caches: WorkerCaches) {
         crate::pwa::clear_worker_caches();
     }
     leptos::task::spawn_local(async {
-        if let Err(error) = mozi_outbox_browser::forget_signed_out_user().await {
+        let device = crate::outbox::device_queue().await;
+        if let Err(error) = device.forget_signed_out_user().await {
             leptos::logging::warn!("the signed-out user's device data stays: {error}");
         }
     });

@@ -18,9 +18,14 @@ use mozi_outbox::{ItemState, OutboxRecord};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+#[cfg(feature = "hydrate")]
+mod device;
+#[cfg(feature = "hydrate")]
+pub use device::device_queue;
+
 /// What the user can do with queued records.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-enum Operation {
+pub(crate) enum Operation {
     Retry(IdempotencyKey),
     Discard(IdempotencyKey),
     RetryAll,
@@ -94,7 +99,7 @@ impl Outbox {
         };
         #[cfg(feature = "hydrate")]
         {
-            let queued = mozi_outbox_browser::queue::enqueue(user, mutation).await;
+            let queued = device::device_queue().await.enqueue(user, mutation).await;
             browser::after_enqueue(self, user, queued)
         }
         #[cfg(not(feature = "hydrate"))]
@@ -304,13 +309,14 @@ impl Outbox {
 
 #[cfg(feature = "hydrate")]
 mod browser {
+    use super::device::{device_queue, LocalBoxFuture};
     use super::{Operation, Outbox};
     use crate::components::Auth;
     use leptos::prelude::*;
     use leptos::task::spawn_local;
     use mozi_core::{Applied, UserId};
     use mozi_outbox::Change;
-    use mozi_outbox_browser::{queue, replay, OutboxError, ReplayReport};
+    use mozi_outbox_browser::{OutboxError, ReplayReport};
     use std::cell::RefCell;
     use std::sync::Arc;
     use std::time::Duration;
@@ -361,15 +367,16 @@ mod browser {
 
     pub fn start(outbox: Outbox, auth: Auth) {
         Effect::new(move |_| {
-            // The listener lives as long as the page.
-            match mozi_outbox_browser::listen(move |applied| show_soon(outbox, applied)) {
-                Ok(listener) => std::mem::forget(listener),
-                Err(error) => outbox.error.set(Some(error.to_string())),
-            }
-            // Listening first: what is applied from now on is announced,
-            // what was applied just before is read.
             spawn_local(async move {
-                match mozi_outbox_browser::recently_delivered().await {
+                let device = device_queue().await;
+                // The listener lives as long as the page.
+                match device.listen(Box::new(move |applied| show_soon(outbox, applied))) {
+                    Ok(listener) => std::mem::forget(listener),
+                    Err(error) => outbox.error.set(Some(error.to_string())),
+                }
+                // Listening first: what is applied from now on is announced,
+                // what was applied just before is read.
+                match device.recently_delivered().await {
                     Ok(applied) => outbox.absorb_earlier(applied),
                     Err(error) => outbox.error.set(Some(error.to_string())),
                 }
@@ -383,7 +390,7 @@ mod browser {
             std::mem::forget(window_event_listener_untyped("online", move |_| {
                 spawn_local(async move {
                     // Back online: backoffs end now.
-                    if let Err(error) = queue::wake_all().await {
+                    if let Err(error) = device_queue().await.wake_all().await {
                         outbox.error.set(Some(error.to_string()));
                     }
                     replay_soon(outbox);
@@ -405,7 +412,7 @@ mod browser {
             spawn_local(async move {
                 if let Some(user) = user {
                     // Whatever waited for this user's sign-in may go now.
-                    if let Err(error) = queue::release(user).await {
+                    if let Err(error) = device_queue().await.release(user).await {
                         outbox.error.set(Some(error.to_string()));
                     }
                 }
@@ -415,24 +422,14 @@ mod browser {
         });
     }
 
-    type LocalBoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 'a>>;
-
     /// Boxed, as are the futures below with more than one caller: each is
     /// then in the wasm once, not inlined into every caller.
-    pub fn perform(
-        outbox: Outbox,
-        operation: Operation,
-    ) -> LocalBoxFuture<'static, Result<(), String>> {
+    pub fn perform(outbox: Outbox, operation: Operation) -> LocalBoxFuture<Result<(), String>> {
         Box::pin(async move {
             let Some(user) = outbox.user.get_untracked() else {
                 return Ok(());
             };
-            let done = match operation {
-                Operation::Retry(key) => queue::retry(user, key).await,
-                Operation::Discard(key) => queue::discard(user, key).await,
-                Operation::RetryAll => queue::retry_all(user).await,
-                Operation::DiscardAll => queue::discard_all(user).await,
-            };
+            let done = device_queue().await.operate(user, operation).await;
             update(outbox).await;
             if let Err(error) = &done {
                 outbox.error.set(Some(error.to_string()));
@@ -497,14 +494,14 @@ mod browser {
     /// Reads the signed-in user's queue and shows it, with what the server
     /// applied since the last update: one change to the page, so a thread
     /// renders once for both.
-    fn update(outbox: Outbox) -> LocalBoxFuture<'static, ()> {
+    fn update(outbox: Outbox) -> LocalBoxFuture<()> {
         Box::pin(async move {
             let user = outbox.user.get_untracked();
             let local_changes = || UPDATES.with_borrow(|updates| updates.local_changes);
             let read = loop {
                 let before = local_changes();
                 let read = match user {
-                    Some(user) => queue::records_of(user).await,
+                    Some(user) => device_queue().await.records_of(user).await,
                     None => Ok(Vec::new()),
                 };
                 // A change shown meanwhile may be missing from what was read.
@@ -534,7 +531,7 @@ mod browser {
             loop {
                 // What this page's replay applied is not announced to the
                 // page itself: it is shown once the replay ends.
-                match replay().await {
+                match device_queue().await.replay().await {
                     Ok(report) => {
                         after_replay(outbox, &report).await;
                         if report.changed {
@@ -557,7 +554,7 @@ mod browser {
         outbox.error.set(None);
         if report.unreachable {
             // The browser may deliver it with every tab closed.
-            mozi_outbox_browser::sync::register().await;
+            device_queue().await.register_sync().await;
         }
         let Some(due) = report.next_due else {
             return;
@@ -577,7 +574,7 @@ mod browser {
     /// Counts a view of `path`, reported with the next replay.
     pub fn record_view(outbox: Outbox, path: String) {
         spawn_local(async move {
-            if let Err(error) = mozi_outbox_browser::record_view(&path).await {
+            if let Err(error) = device_queue().await.record_view(path).await {
                 leptos::logging::warn!("page view not kept: {error}");
             }
             replay_soon(outbox);
