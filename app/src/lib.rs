@@ -14,7 +14,7 @@ mod routes;
 
 use components::{OfflineIndicator, SiteHeader, UpdateToast, VersionFooter};
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, Lazy, SsrMode};
 #[cfg(feature = "hydrate")]
@@ -29,6 +29,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                // The same on every page: plain tags of the shell, which the
+                // browser's wasm never renders (leptos_meta's components for
+                // them were code in every first load).
+                <link rel="stylesheet" href="/pkg/mozi.css"/>
+                <meta name="description" content="MOZI: the conference schedule and messages that keep working offline."/>
+                <meta name="theme-color" content="#1d3557"/>
+                <link rel="icon" href="/favicon.ico"/>
+                <link rel="manifest" href="/manifest.webmanifest"/>
+                <link rel="apple-touch-icon" href="/icons/icon-192.png"/>
                 <AutoReload options=options.clone()/>
                 // Every action works before hydration, through its plain form.
                 <Hydration options/>
@@ -98,13 +107,7 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/mozi.css"/>
         <Title formatter=page_title/>
-        <Meta name="description" content="MOZI: the conference schedule and messages that keep working offline."/>
-        <Meta name="theme-color" content="#1d3557"/>
-        <Link rel="icon" href="/favicon.ico"/>
-        <Link rel="manifest" href="/manifest.webmanifest"/>
-        <Link rel="apple-touch-icon" href="/icons/icon-192.png"/>
         <Router>
             <outbox::PageViews/>
             <a class="skip-link" href="#main">"Skip to content"</a>
