@@ -35,6 +35,17 @@ pub fn use_auth() -> Auth {
     expect_context::<Auth>()
 }
 
+/// What is typed in a form's `input`. The sign-in and sign-up forms read
+/// their fields through these rather than through `ActionForm`, whose
+/// decoding of the form (serde_qs, into a B-tree) was a third of those
+/// pages' code; without JavaScript the forms post as they are.
+pub fn typed(input: NodeRef<leptos::html::Input>) -> String {
+    input
+        .get_untracked()
+        .map(|input| input.value())
+        .unwrap_or_default()
+}
+
 impl Auth {
     /// Changes whenever someone signs in, up or out: per-user data depends on it.
     pub fn generation(&self) -> usize {

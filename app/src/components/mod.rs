@@ -8,7 +8,7 @@ mod offline;
 mod outbox;
 mod session_card;
 
-pub use auth::{provide_auth, use_auth, Auth};
+pub use auth::{provide_auth, typed, use_auth, Auth};
 pub use bookmark::BookmarkButton;
 pub use error::{ErrorNotice, Loading};
 pub use header::SiteHeader;

@@ -1,6 +1,8 @@
-use crate::components::use_auth;
-use leptos::form::ActionForm;
+use crate::api::auth::SignIn;
+use crate::components::{typed, use_auth};
+use leptos::html::Input;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -13,20 +15,30 @@ fn SignInPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     let error = move || auth.sign_in.value().get().and_then(Result::err);
+    let username = NodeRef::<Input>::new();
+    let password = NodeRef::<Input>::new();
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        auth.sign_in.dispatch(SignIn {
+            username: typed(username),
+            password: typed(password),
+            next: Some(next()),
+        });
+    };
 
     view! {
         <Title text="Sign in"/>
         <section class="auth-form">
             <h1>"Sign in"</h1>
-            <ActionForm action=auth.sign_in>
+            <form method="post" action=SignIn::url() on:submit=submit>
                 <input type="hidden" name="next" value=next/>
                 <label for="username">"Username"</label>
-                <input id="username" name="username" autocomplete="username" required autocapitalize="none"/>
+                <input id="username" name="username" autocomplete="username" required autocapitalize="none" node_ref=username/>
                 <label for="password">"Password"</label>
-                <input id="password" name="password" type="password" autocomplete="current-password" required/>
+                <input id="password" name="password" type="password" autocomplete="current-password" required node_ref=password/>
                 {move || error().map(|error| view! { <p class="form-error" role="alert">{error.to_string()}</p> })}
                 <button type="submit" aria-busy=move || auth.sign_in.pending().get().to_string()>"Sign in"</button>
-            </ActionForm>
+            </form>
             <p>"New here? "<a href=move || format!("/signup?next={}", next())>"Create an account"</a></p>
         </section>
     }

@@ -1,6 +1,8 @@
-use crate::components::use_auth;
-use leptos::form::ActionForm;
+use crate::api::auth::SignUp;
+use crate::components::{typed, use_auth};
+use leptos::html::Input;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use mozi_core::{DisplayName, Password, Username};
@@ -14,32 +16,44 @@ fn SignUpPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     let error = move || auth.sign_up.value().get().and_then(Result::err);
+    let username = NodeRef::<Input>::new();
+    let display_name = NodeRef::<Input>::new();
+    let password = NodeRef::<Input>::new();
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        auth.sign_up.dispatch(SignUp {
+            username: typed(username),
+            display_name: typed(display_name),
+            password: typed(password),
+            next: Some(next()),
+        });
+    };
 
     view! {
         <Title text="Create account"/>
         <section class="auth-form">
             <h1>"Create account"</h1>
-            <ActionForm action=auth.sign_up>
+            <form method="post" action=SignUp::url() on:submit=submit>
                 <input type="hidden" name="next" value=next/>
                 <label for="username">"Username"</label>
                 <input
                     id="username" name="username" autocomplete="username" required autocapitalize="none"
-                    aria-describedby="username-hint"
+                    aria-describedby="username-hint" node_ref=username
                 />
                 <p class="hint" id="username-hint">
                     {format!("{}–{} characters: letters a–z, digits and _.", Username::MIN_LEN, Username::MAX_LEN)}
                 </p>
                 <label for="display-name">"Display name"</label>
-                <input id="display-name" name="display_name" autocomplete="name" required maxlength=DisplayName::MAX_CHARS/>
+                <input id="display-name" name="display_name" autocomplete="name" required maxlength=DisplayName::MAX_CHARS node_ref=display_name/>
                 <label for="password">"Password"</label>
                 <input
                     id="password" name="password" type="password" autocomplete="new-password" required
-                    aria-describedby="password-hint"
+                    aria-describedby="password-hint" node_ref=password
                 />
                 <p class="hint" id="password-hint">{format!("At least {} characters.", Password::MIN_CHARS)}</p>
                 {move || error().map(|error| view! { <p class="form-error" role="alert">{error.to_string()}</p> })}
                 <button type="submit" aria-busy=move || auth.sign_up.pending().get().to_string()>"Create account"</button>
-            </ActionForm>
+            </form>
             <p>"Already have an account? "<a href=move || format!("/login?next={}", next())>"Sign in"</a></p>
         </section>
     }
