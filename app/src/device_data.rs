@@ -7,20 +7,25 @@
 //!
 //! [`forget_signed_out_user`] is the one place that does it, run
 //! - after the sign-out action succeeded (with "Discard and sign out" too);
-//! - whenever a page finds nobody signed in: a sign-out by a plain form
-//!   post (no JavaScript, or sent before the page hydrated) ran none of
-//!   this code. The worker cleared its caches as the post went through it;
-//!   the page clears the rest when it next runs. Nothing there is anyone's
-//!   to keep: drafts are written only while signed in, and the server takes
-//!   page views only with a session (a signed-out visitor's would go later
-//!   under whoever signs in next);
+//! - whenever a page finds nobody signed in while it remembers a user (the
+//!   marker below): a sign-out by a plain form post (no JavaScript, or sent
+//!   before the page hydrated) ran none of this code. The worker cleared
+//!   its caches as the post went through it; the page clears the rest when
+//!   it next runs. Nothing there is anyone's to keep: drafts are written
+//!   only while signed in, and the server takes page views only with a
+//!   session (a signed-out visitor's would go later under whoever signs in
+//!   next);
 //! - when a page finds someone else signed in than the user it remembers
 //!   (a sign-out and sign-in both by form posts).
 //!
-//! The worker is asked to clear its caches at start only when a signed-in
-//! user was remembered: a signed-out visitor's saved pages are theirs to
-//! keep for offline use. A page that is a copy the worker saved concludes
-//! nothing: it shows who was signed in then, not now.
+//! With nobody remembered there is nothing to forget: everything above is
+//! written by pages, which remember who is signed in first (the worker's
+//! replays write `delivered` too, for changes pages queued, and it is
+//! read for a minute only). So a
+//! signed-out visitor's saved pages stay theirs for offline use, and their
+//! pages never load the device queue's code. The marker is removed last,
+//! once the rest is forgotten. A page that is a copy the worker saved
+//! concludes nothing: it shows who was signed in then, not now.
 
 use crate::components::Auth;
 #[cfg(feature = "hydrate")]
@@ -37,7 +42,7 @@ pub fn forget_on_sign_out(auth: Auth) {
                 .value()
                 .with(|value| matches!(value, Some(Ok(()))))
             {
-                forget_signed_out_user(WorkerCaches::Clear);
+                forget_signed_out_user();
             }
         });
         // Not known yet, or not answered (offline, an error): nothing to
@@ -52,37 +57,41 @@ pub fn forget_on_sign_out(auth: Auth) {
     let _ = auth;
 }
 
-/// Whether [`forget_signed_out_user`] also asks the worker to empty its
-/// runtime caches.
 #[cfg(feature = "hydrate")]
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum WorkerCaches {
-    Clear,
-    Keep,
+thread_local! {
+    /// Whether this page is forgetting now: the sign-out's call, then the
+    /// start check's, would otherwise both ask the worker.
+    static FORGETTING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Forgets what the device keeps of the user who signed out (see the
 /// module's text). Returns at once; the IndexedDB part finishes meanwhile.
 #[cfg(feature = "hydrate")]
-fn forget_signed_out_user(worker_caches: WorkerCaches) {
-    // The synchronous part first, so that a second call (the sign-out's,
-    // then the start check's) finds nothing left to ask the worker for.
-    browser::forget_user_marker();
-    crate::drafts::forget_all();
-    if worker_caches == WorkerCaches::Clear {
-        crate::pwa::clear_worker_caches();
+fn forget_signed_out_user() {
+    if FORGETTING.replace(true) {
+        return;
     }
-    leptos::task::spawn_local(async {
+    let forgotten = browser::remembered();
+    crate::drafts::forget_all();
+    crate::pwa::clear_worker_caches();
+    leptos::task::spawn_local(async move {
         let device = crate::outbox::device_queue().await;
-        if let Err(error) = device.forget_signed_out_user().await {
-            leptos::logging::warn!("the signed-out user's device data stays: {error}");
+        match device.forget_signed_out_user().await {
+            // The marker goes last: a forgetting cut short (the tab
+            // closed) is finished by the next page, which still finds it.
+            // Unless someone signed in meanwhile: the marker is theirs.
+            Ok(()) => browser::forget_user_marker_if(forgotten.as_deref()),
+            Err(error) => {
+                leptos::logging::warn!("the signed-out user's device data stays: {error}")
+            }
         }
+        FORGETTING.set(false);
     });
 }
 
 #[cfg(feature = "hydrate")]
 mod browser {
-    use super::{forget_signed_out_user, WorkerCaches};
+    use super::forget_signed_out_user;
     use leptos::prelude::window;
     use mozi_core::UserId;
 
@@ -95,7 +104,7 @@ mod browser {
         window().local_storage().ok().flatten()
     }
 
-    fn remembered() -> Option<String> {
+    pub fn remembered() -> Option<String> {
         storage().and_then(|storage| storage.get_item(MARKER).ok().flatten())
     }
 
@@ -106,10 +115,13 @@ mod browser {
         }
     }
 
-    pub fn forget_user_marker() {
+    /// Removes the marker if it still names `forgotten`.
+    pub fn forget_user_marker_if(forgotten: Option<&str>) {
         if let Some(storage) = storage() {
-            // A disabled storage holds no marker to remove.
-            let _ = storage.remove_item(MARKER);
+            if remembered().as_deref() == forgotten {
+                // A disabled storage holds no marker to remove.
+                let _ = storage.remove_item(MARKER);
+            }
         }
     }
 
@@ -128,14 +140,15 @@ mod browser {
             return;
         }
         match current {
-            None => forget_signed_out_user(if remembered.is_some() {
-                WorkerCaches::Clear
-            } else {
-                WorkerCaches::Keep
-            }),
+            // Nobody was remembered: nothing of anyone's is on the device
+            // (all of it is written by pages, which remember who is signed
+            // in), and a signed-out visitor's page does not even load the
+            // device queue's code.
+            None if remembered.is_none() => {}
+            None => forget_signed_out_user(),
             Some(current) => {
                 if remembered.is_some_and(|remembered| remembered != current) {
-                    forget_signed_out_user(WorkerCaches::Clear);
+                    forget_signed_out_user();
                 }
                 remember(&current);
             }

@@ -317,7 +317,7 @@ mod browser {
     use mozi_core::{Applied, UserId};
     use mozi_outbox::Change;
     use mozi_outbox_browser::{OutboxError, ReplayReport};
-    use std::cell::RefCell;
+    use std::cell::{Cell, RefCell};
     use std::sync::Arc;
     use std::time::Duration;
 
@@ -363,24 +363,33 @@ mod browser {
     thread_local! {
         static REPLAYS: RefCell<Replays> = RefCell::new(Replays::default());
         static UPDATES: RefCell<Updates> = RefCell::new(Updates::default());
+        /// Whether [`follow_other_contexts`] ran.
+        static FOLLOWING: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Listens to the other contexts' changes to the queue, and reads what
+    /// they delivered just before: once, when the page first has a
+    /// signed-in user (the queue it shows is theirs).
+    async fn follow_other_contexts(outbox: Outbox) {
+        if FOLLOWING.replace(true) {
+            return;
+        }
+        let device = device_queue().await;
+        // The listener lives as long as the page.
+        match device.listen(Box::new(move |applied| show_soon(outbox, applied))) {
+            Ok(listener) => std::mem::forget(listener),
+            Err(error) => outbox.error.set(Some(error.to_string())),
+        }
+        // Listening first: what is applied from now on is announced, what
+        // was applied just before is read.
+        match device.recently_delivered().await {
+            Ok(applied) => outbox.absorb_earlier(applied),
+            Err(error) => outbox.error.set(Some(error.to_string())),
+        }
     }
 
     pub fn start(outbox: Outbox, auth: Auth) {
         Effect::new(move |_| {
-            spawn_local(async move {
-                let device = device_queue().await;
-                // The listener lives as long as the page.
-                match device.listen(Box::new(move |applied| show_soon(outbox, applied))) {
-                    Ok(listener) => std::mem::forget(listener),
-                    Err(error) => outbox.error.set(Some(error.to_string())),
-                }
-                // Listening first: what is applied from now on is announced,
-                // what was applied just before is read.
-                match device.recently_delivered().await {
-                    Ok(applied) => outbox.absorb_earlier(applied),
-                    Err(error) => outbox.error.set(Some(error.to_string())),
-                }
-            });
             // Handles kept for the page's lifetime.
             for event in ["focus", "visibilitychange"] {
                 std::mem::forget(window_event_listener_untyped(event, move |_| {
@@ -411,6 +420,7 @@ mod browser {
             }
             spawn_local(async move {
                 if let Some(user) = user {
+                    follow_other_contexts(outbox).await;
                     // Whatever waited for this user's sign-in may go now.
                     if let Err(error) = device_queue().await.release(user).await {
                         outbox.error.set(Some(error.to_string()));
@@ -522,8 +532,13 @@ mod browser {
         })
     }
 
-    /// Starts a replay, or asks the running one to go once more.
+    /// Starts a replay, or asks the running one to go once more. Only with
+    /// someone signed in: what is queued goes under its user's session,
+    /// and a signed-out page does not even load the queue's code.
     pub fn replay_soon(outbox: Outbox) {
+        if outbox.user.get_untracked().is_none() {
+            return;
+        }
         if !REPLAYS.with_borrow_mut(|replays| replays.serial.begin()) {
             return;
         }
