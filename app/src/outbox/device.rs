@@ -9,6 +9,7 @@ use super::Operation;
 use mozi_core::{Applied, Mutation, UserId};
 use mozi_outbox::{Change, OutboxRecord};
 use mozi_outbox_browser::{queue, Listener, OutboxError, ReplayReport};
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -106,7 +107,19 @@ fn load_device_queue() -> &'static dyn DeviceQueue {
     &IndexedDbQueue
 }
 
+thread_local! {
+    /// The device queue once its code is loaded: the calls after the first
+    /// do not go through the split loader again, and each queued change
+    /// starts its IndexedDB work without waiting.
+    static LOADED: Cell<Option<&'static dyn DeviceQueue>> = const { Cell::new(None) };
+}
+
 /// The device queue; the first call fetches its code.
 pub async fn device_queue() -> &'static dyn DeviceQueue {
-    load_device_queue().await
+    if let Some(device) = LOADED.get() {
+        return device;
+    }
+    let device = load_device_queue().await;
+    LOADED.set(Some(device));
+    device
 }
