@@ -20,12 +20,12 @@
 //!
 //! With nobody remembered there is nothing to forget: everything above is
 //! written by pages, which remember who is signed in first (the worker's
-//! replays write `delivered` too, for changes pages queued, and it is
-//! read for a minute only). So a
-//! signed-out visitor's saved pages stay theirs for offline use, and their
-//! pages never load the device queue's code. The marker is removed last,
-//! once the rest is forgotten. A page that is a copy the worker saved
-//! concludes nothing: it shows who was signed in then, not now.
+//! replays write `delivered` too, for changes pages queued, and it is read
+//! for a minute only). So a signed-out visitor's saved pages stay theirs
+//! for offline use, and their pages never load the device queue's code.
+//! The marker is removed last, once the rest is forgotten. A page that is
+//! a copy the worker saved concludes nothing: it shows who was signed in
+//! then, not now.
 
 use crate::components::Auth;
 #[cfg(feature = "hydrate")]
