@@ -240,6 +240,15 @@ async function measure(chrome, url, target, warm) {
     documentStatus: documentRequest?.statusCode ?? null,
     lighthouse: lhr.lighthouseVersion,
     userAgent: lhr.environment?.hostUserAgent ?? "",
+    longTasks: (lhr.audits["long-tasks"]?.details?.items ?? []).map((task) => ({
+      url: task.url,
+      start: task.startTime,
+      duration: task.duration,
+    })),
+    breakdown: (lhr.audits["mainthread-work-breakdown"]?.details?.items ?? []).map((item) => ({
+      group: item.groupLabel ?? item.group,
+      duration: item.duration,
+    })),
     warnings: lhr.runWarnings ?? [],
     error: lhr.runtimeError?.message ?? null,
   };
@@ -325,6 +334,21 @@ async function main() {
   }
   console.log("  (bytes: transferred, Lighthouse's total-byte-weight; requests: its network-requests, the");
   console.log("   page's only; from SW: of those, the responses the service worker answered)");
+  console.log("");
+
+  // Where the blocking time comes from: Lighthouse's long tasks (main
+  // thread, over 50 ms once throttled) and its main-thread breakdown.
+  console.log("Long tasks (simulated mobile CPU): start ms +duration ms, script");
+  for (const { target, cold, warm } of results) {
+    for (const [visit, r] of [["cold", cold], ["warm", warm]]) {
+      const tasks = r.longTasks
+        .map((task) => `${Math.round(task.start)} +${Math.round(task.duration)} ${task.url.replace(server.url, "") || "-"}`)
+        .join("; ");
+      const work = r.breakdown.map((item) => `${item.group} ${Math.round(item.duration)}`).join(", ");
+      console.log(`  ${(target.label ?? target.path).padEnd(16)} ${visit.padEnd(5)} ${tasks || "none"}`);
+      console.log(`  ${"".padEnd(16)} ${"".padEnd(5)} main thread ms: ${work}`);
+    }
+  }
   console.log("");
 
   console.log("Checks");

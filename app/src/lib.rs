@@ -1,6 +1,7 @@
 //! MOZI's user interface: one component tree rendered on the server and
 //! hydrated in the browser.
 
+mod any_view;
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;

@@ -1,3 +1,4 @@
+use crate::any_view::IntoAnyView;
 use crate::routes::sign_in_url;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -49,7 +50,7 @@ pub fn ErrorNotice(errors: ArcRwSignal<Errors>) -> impl IntoView {
                 location.pathname.get_untracked(),
                 location.search.get_untracked()
             );
-            return view! { <Redirect path=sign_in_url(&wanted)/> }.into_any();
+            return view! { <Redirect path=sign_in_url(&wanted)/> }.into_any_view();
         }
         let heading = match app_errors.first() {
             Some(AppError::NotFound(_)) => "Not found",
@@ -66,7 +67,7 @@ pub fn ErrorNotice(errors: ArcRwSignal<Errors>) -> impl IntoView {
                 <p><a href="/">"Back to the schedule"</a></p>
             </section>
         }
-        .into_any()
+        .into_any_view()
     }
 }
 

@@ -1,4 +1,5 @@
 use super::{use_auth, PendingChanges};
+use crate::any_view::IntoAnyView;
 use crate::api::auth::SignOut;
 use crate::outbox::use_outbox;
 use leptos::prelude::*;
@@ -28,14 +29,14 @@ pub fn SiteHeader() -> impl IntoView {
                                     <span class="who">{user.display_name}</span>
                                     <SignOutButton warning/>
                                 }
-                                    .into_any()
+                                    .into_any_view()
                             }
                             _ => {
                                 view! {
                                     <a href="/login">"Sign in"</a>
                                     <a href="/signup">"Create account"</a>
                                 }
-                                    .into_any()
+                                    .into_any_view()
                             }
                         }
                     })}

@@ -1,3 +1,4 @@
+use crate::any_view::IntoAnyView;
 use crate::api::messaging::get_conversations;
 use crate::components::{use_auth, ErrorNotice, Loading};
 use crate::live::use_live_updates;
@@ -88,7 +89,7 @@ fn ConversationsPage() -> impl IntoView {
                     let ConversationList { conversations, older } = conversations.await?;
                     let paged = before().is_some();
                     Ok::<_, AppError>(if conversations.is_empty() && !paged {
-                        view! { <p class="empty">"No conversations yet. Start one above."</p> }.into_any()
+                        view! { <p class="empty">"No conversations yet. Start one above."</p> }.into_any_view()
                     } else {
                         view! {
                             {paged.then(|| view! { <p class="pager"><a href="/messages">"Latest conversations"</a></p> })}
@@ -99,7 +100,7 @@ fn ConversationsPage() -> impl IntoView {
                                 <p class="pager"><a href=format!("/messages?before={older}")>"Older conversations"</a></p>
                             })}
                         }
-                            .into_any()
+                            .into_any_view()
                     })
                 })}
             </ErrorBoundary>
@@ -131,8 +132,8 @@ fn conversation_item(conversation: ConversationSummary) -> impl IntoView {
                     Some((text, at)) => view! {
                         <span class="preview">{text}</span>
                         <span class="at">{at}</span>
-                    }.into_any(),
-                    None => view! { <span class="preview">"No messages yet"</span> }.into_any(),
+                    }.into_any_view(),
+                    None => view! { <span class="preview">"No messages yet"</span> }.into_any_view(),
                 }}
             </a>
         </li>

@@ -13,7 +13,8 @@ macro_rules! lazy_page {
             }
 
             fn view(_route: Self) -> AnyView {
-                view! { <$page/> }.into_any()
+                use $crate::any_view::IntoAnyView;
+                view! { <$page/> }.into_any_view()
             }
         }
     };

@@ -1,3 +1,4 @@
+use crate::any_view::IntoAnyView;
 use crate::api::schedule::{get_my_schedule, get_session};
 use crate::components::{use_auth, ErrorNotice, Loading, SessionCard};
 use crate::outbox::use_outbox;
@@ -42,7 +43,7 @@ fn MySchedulePage() -> impl IntoView {
                                 <a href="/">"schedule"</a>" with “Add to My schedule”."
                             </p>
                         }
-                            .into_any()
+                            .into_any_view()
                     } else {
                         view! {
                             <ul class="sessions">
@@ -52,7 +53,7 @@ fn MySchedulePage() -> impl IntoView {
                                     .collect_view()}
                             </ul>
                         }
-                            .into_any()
+                            .into_any_view()
                     })
                 })}
             </ErrorBoundary>

@@ -1,3 +1,4 @@
+use crate::any_view::IntoAnyView;
 use crate::api::schedule::get_session;
 use crate::components::{use_auth, BookmarkButton, ErrorNotice, Loading};
 use leptos::prelude::*;
@@ -46,9 +47,9 @@ fn SessionPage() -> impl IntoView {
                             </p>
                             <p class="track">{session.track}</p>
                             {if signed_in {
-                                view! { <BookmarkButton session=session.id bookmarked=session.bookmarked/> }.into_any()
+                                view! { <BookmarkButton session=session.id bookmarked=session.bookmarked/> }.into_any_view()
                             } else {
-                                view! { <a class="bookmark-signin" href=format!("/login?next=/sessions/{}", session.id)>"Sign in to bookmark"</a> }.into_any()
+                                view! { <a class="bookmark-signin" href=format!("/login?next=/sessions/{}", session.id)>"Sign in to bookmark"</a> }.into_any_view()
                             }}
                             <h2>"About"</h2>
                             <p class="abstract">{detail.abstract_text}</p>

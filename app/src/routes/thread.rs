@@ -1,3 +1,4 @@
+use crate::any_view::IntoAnyView;
 use crate::api::messaging::{get_thread, mark_read};
 use crate::components::{status_label, use_auth, ErrorNotice, Loading, QueuedStatus};
 use crate::drafts::Draft;
@@ -125,7 +126,7 @@ fn ThreadPage() -> impl IntoView {
                                 <p class="conversation-start"><QueuedStatus record=start.record/></p>
                                 <MessageList conversation me stored=Vec::new() latest=true paged=false/>
                             }
-                                .into_any());
+                                .into_any_view());
                         }
                     };
                     let members = thread
@@ -152,7 +153,7 @@ fn ThreadPage() -> impl IntoView {
                         <MessageList conversation=thread.id me stored=thread.messages latest paged/>
                         {(!latest).then(|| view! { <p class="pager"><a href=here.clone()>"Newest messages"</a></p> })}
                     }
-                        .into_any())
+                        .into_any_view())
                 })}
             </ErrorBoundary>
         </Transition>
@@ -298,7 +299,7 @@ fn message_item(entry: Entry, me: Option<UserId>) -> impl IntoView {
         Entry::Stored(message) => {
             let mine = Some(message.author.id) == me;
             let status =
-                mine.then(|| view! { <span class="delivery sent">"Sent"</span> }.into_any());
+                mine.then(|| view! { <span class="delivery sent">"Sent"</span> }.into_any_view());
             (message.author.display_name, message.body, mine, status)
         }
         Entry::Queued { record, .. } => {
@@ -310,7 +311,7 @@ fn message_item(entry: Entry, me: Option<UserId>) -> impl IntoView {
                 "You".to_owned(),
                 body,
                 true,
-                Some(view! { <QueuedStatus record/> }.into_any()),
+                Some(view! { <QueuedStatus record/> }.into_any_view()),
             )
         }
     };
