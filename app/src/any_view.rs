@@ -1,5 +1,8 @@
 //! Type erasure for this app's views: [`IntoAnyView::into_any_view`] is
-//! `.into_any()` without the code of asynchronous hydration.
+//! `.into_any()` without the code of asynchronous hydration. The app erases
+//! only where the framework wants an `AnyView` (a lazy route's view);
+//! branches of one view that differ in type are `Either`s, which compile
+//! less than an `AnyView` does.
 //!
 //! An `AnyView` keeps a pointer to every way its view can be rendered, so
 //! each `.into_any()` compiles all of them for the whole subtree, async

@@ -1,5 +1,5 @@
-use crate::any_view::IntoAnyView;
 use crate::routes::sign_in_url;
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
@@ -50,14 +50,14 @@ pub fn ErrorNotice(errors: ArcRwSignal<Errors>) -> impl IntoView {
                 location.pathname.get_untracked(),
                 location.search.get_untracked()
             );
-            return view! { <Redirect path=sign_in_url(&wanted)/> }.into_any_view();
+            return Either::Left(view! { <Redirect path=sign_in_url(&wanted)/> });
         }
         let heading = match app_errors.first() {
             Some(AppError::NotFound(_)) => "Not found",
             Some(AppError::Unreachable) => "You seem to be offline",
             _ => "Something went wrong",
         };
-        view! {
+        Either::Right(view! {
             <section class="error-page" role="alert">
                 <h1>{heading}</h1>
                 {app_errors
@@ -66,8 +66,7 @@ pub fn ErrorNotice(errors: ArcRwSignal<Errors>) -> impl IntoView {
                     .collect_view()}
                 <p><a href="/">"Back to the schedule"</a></p>
             </section>
-        }
-        .into_any_view()
+        })
     }
 }
 

@@ -1,7 +1,7 @@
 use super::{use_auth, PendingChanges};
-use crate::any_view::IntoAnyView;
 use crate::api::auth::SignOut;
 use crate::outbox::use_outbox;
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
@@ -24,20 +24,14 @@ pub fn SiteHeader() -> impl IntoView {
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         match auth.user.await {
-                            Ok(Some(user)) => {
-                                view! {
-                                    <span class="who">{user.display_name}</span>
-                                    <SignOutButton warning/>
-                                }
-                                    .into_any_view()
-                            }
-                            _ => {
-                                view! {
-                                    <a href="/login">"Sign in"</a>
-                                    <a href="/signup">"Create account"</a>
-                                }
-                                    .into_any_view()
-                            }
+                            Ok(Some(user)) => Either::Left(view! {
+                                <span class="who">{user.display_name}</span>
+                                <SignOutButton warning/>
+                            }),
+                            _ => Either::Right(view! {
+                                <a href="/login">"Sign in"</a>
+                                <a href="/signup">"Create account"</a>
+                            }),
                         }
                     })}
                 </Transition>

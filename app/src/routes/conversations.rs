@@ -1,8 +1,8 @@
-use crate::any_view::IntoAnyView;
 use crate::api::messaging::get_conversations;
 use crate::components::{use_auth, ErrorNotice, Loading};
 use crate::live::use_live_updates;
 use crate::outbox::{random_uuid, use_outbox};
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -89,9 +89,9 @@ fn ConversationsPage() -> impl IntoView {
                     let ConversationList { conversations, older } = conversations.await?;
                     let paged = before().is_some();
                     Ok::<_, AppError>(if conversations.is_empty() && !paged {
-                        view! { <p class="empty">"No conversations yet. Start one above."</p> }.into_any_view()
+                        Either::Left(view! { <p class="empty">"No conversations yet. Start one above."</p> })
                     } else {
-                        view! {
+                        Either::Right(view! {
                             {paged.then(|| view! { <p class="pager"><a href="/messages">"Latest conversations"</a></p> })}
                             <ul class="conversations" aria-label="Conversations">
                                 {conversations.into_iter().map(conversation_item).collect_view()}
@@ -99,8 +99,7 @@ fn ConversationsPage() -> impl IntoView {
                             {older.map(|older| view! {
                                 <p class="pager"><a href=format!("/messages?before={older}")>"Older conversations"</a></p>
                             })}
-                        }
-                            .into_any_view()
+                        })
                     })
                 })}
             </ErrorBoundary>
@@ -129,11 +128,11 @@ fn conversation_item(conversation: ConversationSummary) -> impl IntoView {
                     <span class="unread" aria-label=format!("{unread} unread")>{unread}</span>
                 })}
                 {match preview {
-                    Some((text, at)) => view! {
+                    Some((text, at)) => Either::Left(view! {
                         <span class="preview">{text}</span>
                         <span class="at">{at}</span>
-                    }.into_any_view(),
-                    None => view! { <span class="preview">"No messages yet"</span> }.into_any_view(),
+                    }),
+                    None => Either::Right(view! { <span class="preview">"No messages yet"</span> }),
                 }}
             </a>
         </li>

@@ -1,7 +1,7 @@
-use crate::any_view::IntoAnyView;
 use crate::api::schedule::{get_my_schedule, get_session};
 use crate::components::{use_auth, ErrorNotice, Loading, SessionCard};
 use crate::outbox::use_outbox;
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use mozi_core::{AppError, SessionId, SessionSummary};
@@ -37,23 +37,21 @@ fn MySchedulePage() -> impl IntoView {
                     // The server's order: by day, start and room.
                     sessions.sort_by(|a, b| (a.day, &a.starts_at, &a.room).cmp(&(b.day, &b.starts_at, &b.room)));
                     Ok::<_, AppError>(if sessions.is_empty() {
-                        view! {
+                        Either::Left(view! {
                             <p class="empty">
                                 "Nothing here yet. Add sessions from the "
                                 <a href="/">"schedule"</a>" with “Add to My schedule”."
                             </p>
-                        }
-                            .into_any_view()
+                        })
                     } else {
-                        view! {
+                        Either::Right(view! {
                             <ul class="sessions">
                                 {sessions
                                     .into_iter()
                                     .map(|session| view! { <SessionCard session signed_in=true show_day=true/> })
                                     .collect_view()}
                             </ul>
-                        }
-                            .into_any_view()
+                        })
                     })
                 })}
             </ErrorBoundary>

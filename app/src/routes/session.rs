@@ -1,6 +1,6 @@
-use crate::any_view::IntoAnyView;
 use crate::api::schedule::get_session;
 use crate::components::{use_auth, BookmarkButton, ErrorNotice, Loading};
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -47,9 +47,9 @@ fn SessionPage() -> impl IntoView {
                             </p>
                             <p class="track">{session.track}</p>
                             {if signed_in {
-                                view! { <BookmarkButton session=session.id bookmarked=session.bookmarked/> }.into_any_view()
+                                Either::Left(view! { <BookmarkButton session=session.id bookmarked=session.bookmarked/> })
                             } else {
-                                view! { <a class="bookmark-signin" href=format!("/login?next=/sessions/{}", session.id)>"Sign in to bookmark"</a> }.into_any_view()
+                                Either::Right(view! { <a class="bookmark-signin" href=format!("/login?next=/sessions/{}", session.id)>"Sign in to bookmark"</a> })
                             }}
                             <h2>"About"</h2>
                             <p class="abstract">{detail.abstract_text}</p>

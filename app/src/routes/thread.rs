@@ -1,9 +1,9 @@
-use crate::any_view::IntoAnyView;
 use crate::api::messaging::{get_thread, mark_read};
 use crate::components::{status_label, use_auth, ErrorNotice, Loading, QueuedStatus};
 use crate::drafts::Draft;
 use crate::live::use_live_updates;
-use crate::outbox::{device_now, random_uuid, use_outbox};
+use crate::outbox::{device_now, random_uuid, use_outbox, PendingStart};
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -108,8 +108,8 @@ fn ThreadPage() -> impl IntoView {
             <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
                 {move || Suspend::new(async move {
                     let me = auth.user.await?.map(|user| user.id);
-                    let thread = match thread.await {
-                        Ok(thread) => thread,
+                    let shown = match thread.await {
+                        Ok(thread) => Shown::from_server(thread, before.get_untracked().is_none()),
                         Err(error) => {
                             // Started on this device and not on the server yet.
                             let started = id
@@ -118,48 +118,83 @@ fn ThreadPage() -> impl IntoView {
                             let Some((conversation, start)) = started else {
                                 return Err(error);
                             };
-                            return Ok(view! {
-                                <Title text="New conversation"/>
-                                <p class="back"><a href="/messages">"← All conversations"</a></p>
-                                <h1>"New conversation"</h1>
-                                <p class="members">{format!("With {}", start.usernames)}</p>
-                                <p class="conversation-start"><QueuedStatus record=start.record/></p>
-                                <MessageList conversation me stored=Vec::new() latest=true paged=false/>
-                            }
-                                .into_any_view());
+                            Shown::started_here(conversation, start)
                         }
                     };
-                    let members = thread
-                        .members
-                        .iter()
-                        .map(|member| format!("{} (@{})", member.display_name, member.username))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    let here = format!("/messages/{}", thread.id);
-                    let paged = thread.older.is_some();
-                    let older = thread
-                        .older
-                        .map(|older| view! {
-                            <p class="pager"><a href=format!("{here}?before={older}")>"Older messages"</a></p>
-                        });
-                    // An older page shows what the server has, nothing queued.
-                    let latest = before.get_untracked().is_none();
                     Ok::<_, AppError>(view! {
-                        <Title text=thread.title.clone()/>
+                        <Title text=shown.title.clone()/>
                         <p class="back"><a href="/messages">"← All conversations"</a></p>
-                        <h1>{thread.title}</h1>
-                        <p class="members">{members}</p>
-                        {older}
-                        <MessageList conversation=thread.id me stored=thread.messages latest paged/>
-                        {(!latest).then(|| view! { <p class="pager"><a href=here.clone()>"Newest messages"</a></p> })}
-                    }
-                        .into_any_view())
+                        <h1>{shown.title}</h1>
+                        <p class="members">{shown.members}</p>
+                        {shown.start.map(|record| view! { <p class="conversation-start"><QueuedStatus record/></p> })}
+                        {shown.older.map(|href| view! { <p class="pager"><a href=href>"Older messages"</a></p> })}
+                        <MessageList
+                            conversation=shown.conversation
+                            me
+                            stored=shown.messages
+                            latest=shown.newest.is_none()
+                            paged=shown.paged
+                        />
+                        {shown.newest.map(|href| view! { <p class="pager"><a href=href>"Newest messages"</a></p> })}
+                    })
                 })}
             </ErrorBoundary>
         </Transition>
         // Outside the part each refetch rebuilds: what is being typed never
         // lands in a box that is going away.
         {move || id.get().map(|conversation| view! { <Composer conversation me state=composer/> })}
+    }
+}
+
+/// What the page shows of a conversation: the server's page of it, or one
+/// started on this device that the server does not have yet. One shape for
+/// both, so the page has one view.
+struct Shown {
+    conversation: ConversationId,
+    title: String,
+    members: String,
+    /// The queued start of a conversation started here.
+    start: Option<Arc<OutboxRecord>>,
+    messages: Vec<MessageView>,
+    /// Older messages are on other pages.
+    paged: bool,
+    /// Links to the older page and, on an older page, to the newest.
+    older: Option<String>,
+    newest: Option<String>,
+}
+
+impl Shown {
+    /// `latest`: the newest page, where queued and delivered messages show too.
+    fn from_server(thread: Thread, latest: bool) -> Self {
+        let here = format!("/messages/{}", thread.id);
+        Self {
+            conversation: thread.id,
+            members: thread
+                .members
+                .iter()
+                .map(|member| format!("{} (@{})", member.display_name, member.username))
+                .collect::<Vec<_>>()
+                .join(", "),
+            title: thread.title,
+            start: None,
+            messages: thread.messages,
+            paged: thread.older.is_some(),
+            older: thread.older.map(|older| format!("{here}?before={older}")),
+            newest: (!latest).then_some(here),
+        }
+    }
+
+    fn started_here(conversation: ConversationId, start: PendingStart) -> Self {
+        Self {
+            conversation,
+            title: "New conversation".to_owned(),
+            members: format!("With {}", start.usernames),
+            start: Some(start.record),
+            messages: Vec::new(),
+            paged: false,
+            older: None,
+            newest: None,
+        }
     }
 }
 
@@ -299,7 +334,7 @@ fn message_item(entry: Entry, me: Option<UserId>) -> impl IntoView {
         Entry::Stored(message) => {
             let mine = Some(message.author.id) == me;
             let status =
-                mine.then(|| view! { <span class="delivery sent">"Sent"</span> }.into_any_view());
+                mine.then(|| Either::Left(view! { <span class="delivery sent">"Sent"</span> }));
             (message.author.display_name, message.body, mine, status)
         }
         Entry::Queued { record, .. } => {
@@ -311,7 +346,7 @@ fn message_item(entry: Entry, me: Option<UserId>) -> impl IntoView {
                 "You".to_owned(),
                 body,
                 true,
-                Some(view! { <QueuedStatus record/> }.into_any_view()),
+                Some(Either::Right(view! { <QueuedStatus record/> })),
             )
         }
     };
