@@ -11,11 +11,18 @@
 // its page's modules, which the browser fetches before hydrating; the other
 // pages' modules come with the service worker's precache, after the load,
 // as do the modules of lazy functions the page calls once interactive.
+//
+// A first visit (no service worker yet) fetches the main module at the URL
+// the page names for it (`?v=<version>`), where the server marks it as a
+// compression dictionary; the page's modules then come compressed against
+// it (`Content-Encoding: dcb`), as the browser asks with the dictionary's
+// hash in `Available-Dictionary`. A page's first load counts those bytes.
 
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createHash } from "node:crypto";
 import { brotliCompressSync, constants } from "node:zlib";
 import { atExit, builtSite, run, serverBinary, SetupError, startServer } from "./harness.mjs";
 
@@ -24,10 +31,10 @@ import { atExit, builtSite, run, serverBinary, SetupError, startServer } from ".
 // download over it is a regression to fix, never a number to raise.
 const budgets = JSON.parse(readFileSync(join(import.meta.dirname, "budgets.json"), "utf8"));
 
-/** The body exactly as sent for `encoding`, undecoded. */
-function download(origin, path, encoding) {
+/** The body exactly as sent for `encoding` (and any other request headers), undecoded. */
+function download(origin, path, encoding, extraHeaders = {}) {
   return new Promise((done, fail) => {
-    const headers = encoding ? { "accept-encoding": encoding } : {};
+    const headers = { ...(encoding ? { "accept-encoding": encoding } : {}), ...extraHeaders };
     request(`${origin}${path}`, { headers }, (response) => {
       const chunks = [];
       response.on("data", (chunk) => chunks.push(chunk));
@@ -72,6 +79,25 @@ run(async () => {
     measured.set(url, size);
     return size;
   }
+  // The main module as a first visit fetches it, and each module as it
+  // comes to a browser holding that dictionary.
+  const page = (await download(server.url, "/", null)).body.toString();
+  const firstVisitWasm = /\("\/pkg\/mozi\.js","\/pkg\/mozi\.wasm","([^"]+)"\)/.exec(page)?.[1];
+  if (!firstVisitWasm) throw new SetupError("the page's hydration script names no first-visit URL for /pkg/mozi.wasm");
+  const dictionaryResponse = await download(server.url, firstVisitWasm, null);
+  const dictionary = {
+    offered: dictionaryResponse.headers["use-as-dictionary"] ?? null,
+    caching: dictionaryResponse.headers["cache-control"] ?? "",
+    available: `:${createHash("sha256").update(dictionaryResponse.body).digest("base64")}:`,
+  };
+  const againstDictionary = new Map();
+  async function measureAgainstDictionary(url) {
+    if (!againstDictionary.has(url)) {
+      const sent = await download(server.url, url, "dcb, br", { "available-dictionary": dictionary.available });
+      againstDictionary.set(url, sent.body.length);
+    }
+    return againstDictionary.get(url);
+  }
   const sum = async (urls) => {
     const total = { raw: 0, gzip: 0, brotli: 0, best: 0, precompressed: true };
     for (const url of urls) {
@@ -97,7 +123,10 @@ run(async () => {
   const lazyFunctions = splitPoints.filter((point) => !point.name.endsWith("_route_view"));
   for (const page of pages) {
     page.name = page.name.replace(/_route_view$/, "");
-    page.firstLoad = await sum([mainWasm, ...page.urls]);
+    page.withoutDictionary = await sum([mainWasm, ...page.urls]);
+    let modules = 0;
+    for (const url of page.urls) modules += await measureAgainstDictionary(url);
+    page.firstLoad = { ...page.withoutDictionary, brotli: (await measure(mainWasm)).brotli + modules };
   }
   const largest = pages.reduce((a, b) => (b.firstLoad.brotli > a.firstLoad.brotli ? b : a));
 
@@ -140,11 +169,21 @@ run(async () => {
     row(name, size, `${kb(budget)}  ${problems.join(" ")}`);
   }
 
-  console.log(`\nfirst load of each page: the main module, then the page's own modules`);
+  console.log(`\nfirst load of each page: the main module, then the page's own modules against it`);
+  const dictionaryOk = dictionary.offered !== null && dictionary.caching.includes("immutable");
+  failed ||= !dictionaryOk;
+  console.log(
+    `main module at ${firstVisitWasm}: Use-As-Dictionary ${dictionary.offered ?? "MISSING"}, Cache-Control ${dictionary.caching}${dictionaryOk ? "" : "  NOT A DICTIONARY"}`,
+  );
   row("main module", await measure(mainWasm));
   for (const page of pages) {
     const own = page.firstLoad.brotli - (await measure(mainWasm)).brotli;
-    row(page.name, page.firstLoad, `(${page.urls.length} modules, ${kb(own)} brotli of them)`);
+    const plain = page.withoutDictionary.brotli - (await measure(mainWasm)).brotli;
+    row(
+      page.name,
+      page.firstLoad,
+      `(${page.urls.length} modules, ${kb(own)} of them; ${kb(plain)} as plain brotli)`,
+    );
   }
 
   console.log(`\nlazy functions: fetched once the page is interactive, with the modules no page loaded yet`);
@@ -158,7 +197,10 @@ run(async () => {
   const modules = [...named].filter((url) => url !== mainWasm);
   for (const url of modules) await measure(url);
   modules.sort((a, b) => measured.get(b).brotli - measured.get(a).brotli);
-  for (const url of modules) row(url.slice("/pkg/".length).replace(/\.wasm$/, "").slice(0, 22), measured.get(url));
+  for (const url of modules) {
+    const name = url.slice("/pkg/".length).replace(/\.wasm$/, "").slice(0, 22);
+    row(name, measured.get(url), `against the main module ${kb(await measureAgainstDictionary(url))}`);
+  }
   row("all app wasm", await sum([...named]));
 
   // A wasm file the manifest does not name is left from an older build; the

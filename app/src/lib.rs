@@ -56,9 +56,25 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// the place of leptos's `HydrationScripts`, whose preload links start the
 /// downloads of the wasm and of the page's modules alongside the HTML: even
 /// at low priority they shared a slow connection with what the page shows
-/// first. Sent in every page, so kept short.
-const HYDRATION_SCRIPT: &str = "((js,wasm)=>{const go=()=>import(js).then(app=>app.default({module_or_path:wasm}).then(()=>app.hydrate()));\
+/// first. A page no service worker controls (a first visit) fetches the
+/// main module at its first-visit URL, where the server serves it as the
+/// compression dictionary of the page's other modules; under the worker,
+/// at the URL the worker precaches. Sent in every page, so kept short.
+const HYDRATION_SCRIPT: &str = "((js,wasm,first)=>{const go=()=>import(js).then(app=>app.default({module_or_path:navigator.serviceWorker?.controller?wasm:first}).then(()=>app.hydrate()));\
     \"requestIdleCallback\" in window?requestIdleCallback(go,{timeout:2000}):setTimeout(go,0)})";
+
+/// The main wasm module's URL with its version (`?v=`), which the server
+/// serves as a compression dictionary (`server/src/static_files.rs`); set
+/// once at start-up, and not at all where files change under the server.
+#[cfg(feature = "ssr")]
+static FIRST_VISIT_WASM_URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Sets the main module's first-visit URL (the first call wins: one site
+/// per server).
+#[cfg(feature = "ssr")]
+pub fn set_first_visit_wasm_url(url: String) {
+    let _ = FIRST_VISIT_WASM_URL.set(url);
+}
 
 /// The [`HYDRATION_SCRIPT`], called with the app's files.
 #[component]
@@ -66,11 +82,17 @@ fn Hydration(options: LeptosOptions) -> impl IntoView {
     let pkg = format!("/{}/{}", options.site_pkg_dir, options.output_name);
     // Without cargo-leptos, wasm-bindgen names the wasm with this suffix.
     let wasm_suffix = option_env!("LEPTOS_OUTPUT_NAME").map_or("_bg", |_| "");
+    let wasm = format!("{pkg}{wasm_suffix}.wasm");
+    #[cfg(feature = "ssr")]
+    let first_visit = FIRST_VISIT_WASM_URL.get().unwrap_or(&wasm);
+    #[cfg(not(feature = "ssr"))]
+    let first_visit = &wasm;
     // One text: the script must not be cut by hydration markers.
     let script = format!(
-        "{HYDRATION_SCRIPT}({:?},{:?});",
+        "{HYDRATION_SCRIPT}({:?},{:?},{:?});",
         format!("{pkg}.js"),
-        format!("{pkg}{wasm_suffix}.wasm")
+        wasm,
+        first_visit
     );
     view! { <script type="module" nonce=use_nonce()>{script}</script> }
 }

@@ -21,6 +21,36 @@ test("the schedule has a tab per day and each session its own page", async ({ pa
   expect(errors).toEqual([]);
 });
 
+test("a first visit gets the page's wasm modules compressed against the main module", async ({ page }) => {
+  const errors = watchErrors(page);
+  const wasm: { path: string; encoding?: string; dictionary?: string; caching?: string }[] = [];
+  page.on("response", async (response) => {
+    const url = new URL(response.url());
+    if (!url.pathname.endsWith(".wasm")) return;
+    const headers = await response.allHeaders();
+    wasm.push({
+      path: url.pathname + url.search,
+      encoding: headers["content-encoding"],
+      dictionary: headers["use-as-dictionary"],
+      caching: headers["cache-control"],
+    });
+  });
+  await open(page, "/");
+
+  // What the page loaded before hydrating: the main module at its
+  // first-visit URL, marked as a dictionary, then the page's own modules,
+  // compressed against it (and decoded, or the page would not have hydrated).
+  const main = wasm.filter((file) => file.path.startsWith("/pkg/mozi.wasm"));
+  expect(main).toHaveLength(1);
+  expect(main[0].path).toMatch(/^\/pkg\/mozi\.wasm\?v=[0-9a-f]{16}$/);
+  expect(main[0].dictionary).toBe('match="/pkg/*.wasm"');
+  expect(main[0].caching).toContain("immutable");
+  const modules = wasm.filter((file) => !file.path.startsWith("/pkg/mozi.wasm"));
+  expect(modules.length).toBeGreaterThan(1);
+  expect(modules.filter((file) => file.encoding !== "dcb")).toEqual([]);
+  expect(errors).toEqual([]);
+});
+
 test("bookmarks toggle, show in My schedule and survive a reload", async ({ browser, server }) => {
   const { context, page } = await signUp(browser, server.url, uniqueName("ada"));
   const errors = watchErrors(page);

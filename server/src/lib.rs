@@ -107,6 +107,10 @@ pub async fn build(config: &Config, draining: Draining) -> Result<Router, StartE
         PathBuf::from(config.leptos_options.site_root.as_ref()),
         config.watch_site,
         config.precompressed_dir.clone(),
+        format!(
+            "/{}/{}.wasm",
+            config.leptos_options.site_pkg_dir, config.leptos_options.output_name
+        ),
     )
     .await?;
     let routes = generate_route_list(App);

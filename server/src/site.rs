@@ -2,7 +2,7 @@
 
 use crate::service_worker::{assemble, script_file, WorkerFiles};
 use crate::static_files::{
-    content_type, read_site, Asset, Assets, Caching, CompressionCache, SiteFile,
+    content_type, read_site, Asset, Assets, Caching, CompressionCache, Dictionary, SiteFile,
 };
 use crate::StartError;
 use app::backend::AppState;
@@ -29,10 +29,13 @@ pub enum Site {
 }
 
 impl Site {
+    /// `main_module`: the URL path of the app's main wasm module, the other
+    /// modules' compression dictionary.
     pub async fn open(
         site_root: PathBuf,
         watched: bool,
         precompressed_dir: Option<PathBuf>,
+        main_module: String,
     ) -> Result<Self, StartError> {
         if !site_root.is_dir() {
             return Err(StartError::Config(format!(
@@ -48,6 +51,13 @@ impl Site {
         }
         let assets = tokio::task::spawn_blocking(move || {
             let site = read_site(&site_root)?;
+            let dictionary = site
+                .iter()
+                .find(|file| file.url == main_module)
+                .map(Dictionary::new);
+            if let Some(dictionary) = &dictionary {
+                app::set_first_visit_wasm_url(dictionary.first_visit_url());
+            }
             let worker = WorkerFiles::built();
             let script = assemble(&site, &worker, false);
             tracing::info!(version = script.version, "service worker assembled");
@@ -65,7 +75,7 @@ impl Site {
                 || CompressionCache::beside(&site_root),
                 CompressionCache::in_folder,
             );
-            Ok::<_, std::io::Error>(Assets::compress_all(&files, &cache))
+            Ok::<_, std::io::Error>(Assets::compress_all(&files, &cache, dictionary.as_ref()))
         })
         .await
         .map_err(std::io::Error::other)??;
@@ -80,7 +90,7 @@ impl Site {
         match self {
             Self::Fixed(assets) => {
                 if let Some(asset) = assets.get(&path).filter(|_| readable) {
-                    return asset.respond(request.headers());
+                    return asset.respond(request.headers(), request.uri().query());
                 }
             }
             Self::Watched { site_root, worker } if readable => {
@@ -109,5 +119,6 @@ impl Site {
 }
 
 fn watched_file(file: &SiteFile, caching: Caching, request: &Request) -> Response {
-    Asset::uncompressed(file, &content_type(&file.url), caching).respond(request.headers())
+    Asset::uncompressed(file, &content_type(&file.url), caching)
+        .respond(request.headers(), request.uri().query())
 }

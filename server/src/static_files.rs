@@ -8,10 +8,17 @@
 //! restart of the same build compresses nothing. A file whose name carries its content hash
 //! (the worker's wasm) is `immutable` for a year; every other one is
 //! revalidated by its ETag.
+//!
+//! The app's main wasm module is also a compression dictionary (Compression
+//! Dictionary Transport, RFC 9842; [`Dictionary`]): a first visit fetches it
+//! at `?v=<its version>`, immutable and marked `Use-As-Dictionary`, and the
+//! page's other wasm modules, which share much of its code, then come
+//! compressed against it (`Content-Encoding: dcb`), a quarter smaller.
 
 use axum::body::{Body, Bytes};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use base64::Engine;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::Write;
@@ -21,6 +28,13 @@ use std::path::{Path, PathBuf};
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Any other file may change with the next build: revalidate every time.
 const REVALIDATE: &str = "no-cache";
+
+/// A response that a later request may use as its compression dictionary.
+const USE_AS_DICTIONARY: HeaderName = HeaderName::from_static("use-as-dictionary");
+/// The dictionary a request's browser holds, `:<SHA-256 in base64>:`.
+const AVAILABLE_DICTIONARY: HeaderName = HeaderName::from_static("available-dictionary");
+/// Brotli against a dictionary: this magic, the dictionary's SHA-256, the stream.
+const DICTIONARY_BROTLI_MAGIC: [u8; 4] = [0xff, 0x44, 0x43, 0x42];
 
 /// Formats that are compressed already gain nothing from brotli or gzip.
 const PRECOMPRESSED_FORMATS: &[&str] = &["png", "jpg", "jpeg", "webp", "avif", "woff2", "gz", "br"];
@@ -84,6 +98,11 @@ pub struct Asset {
     identity: Bytes,
     brotli: Option<Bytes>,
     gzip: Option<Bytes>,
+    /// Compressed against the dictionary (`dcb`), for browsers holding it.
+    against_dictionary: Option<(HeaderValue, Bytes)>,
+    /// This file is the dictionary: asked for at `?v=` this version, it is
+    /// immutable and offered as a dictionary for what `match` names.
+    dictionary: Option<(String, HeaderValue)>,
 }
 
 /// How a file is cached by browsers.
@@ -106,8 +125,12 @@ impl Asset {
         let mut asset = Self::uncompressed(file, content_type, caching);
         let extension = file.url.rsplit_once('.').map_or("", |(_, ext)| ext);
         if !PRECOMPRESSED_FORMATS.contains(&extension) {
-            asset.brotli = cache.get_or_make(&file.sha256, Encoding::Brotli, &file.bytes);
-            asset.gzip = cache.get_or_make(&file.sha256, Encoding::Gzip, &file.bytes);
+            let (bytes, size) = (&file.bytes, file.bytes.len());
+            asset.brotli = cache.get_or_make(&format!("{}.br", file.sha256), size, || {
+                best_brotli(bytes, &[])
+            });
+            asset.gzip =
+                cache.get_or_make(&format!("{}.gzip", file.sha256), size, || best_gzip(bytes));
         }
         asset
     }
@@ -126,16 +149,55 @@ impl Asset {
             identity: file.bytes.clone(),
             brotli: None,
             gzip: None,
+            against_dictionary: None,
+            dictionary: None,
         }
     }
 
-    /// The answer to a GET with these headers: 304 when the browser's copy
-    /// is current, else the smallest encoding it accepts.
-    pub fn respond(&self, request: &HeaderMap) -> Response {
+    /// Makes this file the dictionary, or compresses it against one when it
+    /// is one of the modules the dictionary is offered for.
+    fn with_dictionary(
+        mut self,
+        file: &SiteFile,
+        dictionary: &Dictionary,
+        cache: &CompressionCache,
+    ) -> Self {
+        if file.url == dictionary.url {
+            self.dictionary = Some((dictionary.version.clone(), dictionary.match_header()));
+        } else if dictionary.is_offered_for(&file.url) {
+            let name = format!("{}.dcb-{}", file.sha256, dictionary.version);
+            let smallest = self.brotli.as_ref().map_or(file.bytes.len(), Bytes::len);
+            self.against_dictionary = cache
+                .get_or_make(&name, smallest, || dictionary.compress(&file.bytes))
+                .map(|compressed| (dictionary.available.clone(), compressed));
+        }
+        self
+    }
+
+    /// The answer to a GET with these headers and this query: 304 when the
+    /// browser's copy is current, else the smallest encoding it accepts.
+    pub fn respond(&self, request: &HeaderMap, query: Option<&str>) -> Response {
         let mut headers = HeaderMap::new();
         headers.insert(header::ETAG, self.etag.clone());
-        headers.insert(header::CACHE_CONTROL, self.cache_control.clone());
-        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        let first_visit = self.dictionary.as_ref().filter(|(version, _)| {
+            query.and_then(|query| query.strip_prefix("v=")) == Some(version.as_str())
+        });
+        if let Some((_, matches)) = first_visit {
+            // Its URL names its content: it can be kept, and used as a
+            // dictionary for as long as it is.
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
+            headers.insert(USE_AS_DICTIONARY, matches.clone());
+        } else {
+            headers.insert(header::CACHE_CONTROL, self.cache_control.clone());
+        }
+        headers.insert(
+            header::VARY,
+            HeaderValue::from_static(if self.against_dictionary.is_some() {
+                "accept-encoding, available-dictionary"
+            } else {
+                "accept-encoding"
+            }),
+        );
         let current = request
             .get(header::IF_NONE_MATCH)
             .and_then(|value| value.to_str().ok())
@@ -146,12 +208,19 @@ impl Asset {
         }
         headers.insert(header::CONTENT_TYPE, self.content_type.clone());
         let accepted = |encoding| accepts(request, encoding);
-        let body = match (&self.brotli, &self.gzip) {
-            (Some(brotli), _) if accepted(Encoding::Brotli) => {
+        let held = |available: &HeaderValue| request.get(AVAILABLE_DICTIONARY) == Some(available);
+        let body = match (&self.against_dictionary, &self.brotli, &self.gzip) {
+            (Some((available, compressed)), _, _)
+                if held(available) && accepted(Encoding::DictionaryBrotli) =>
+            {
+                headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("dcb"));
+                compressed.clone()
+            }
+            (_, Some(brotli), _) if accepted(Encoding::Brotli) => {
                 headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("br"));
                 brotli.clone()
             }
-            (_, Some(gzip)) if accepted(Encoding::Gzip) => {
+            (_, _, Some(gzip)) if accepted(Encoding::Gzip) => {
                 headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
                 gzip.clone()
             }
@@ -165,6 +234,8 @@ impl Asset {
 pub enum Encoding {
     Brotli,
     Gzip,
+    /// Brotli against a dictionary the browser holds (`dcb`).
+    DictionaryBrotli,
 }
 
 impl Encoding {
@@ -172,29 +243,95 @@ impl Encoding {
         match self {
             Self::Brotli => "br",
             Self::Gzip => "gzip",
+            Self::DictionaryBrotli => "dcb",
+        }
+    }
+}
+
+/// The best brotli level, against `dictionary` (empty for none). The
+/// window holds the dictionary and the file whole: a module refers back to
+/// any part of the dictionary.
+fn best_brotli(bytes: &[u8], dictionary: &[u8]) -> std::io::Result<Vec<u8>> {
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 24,
+        size_hint: bytes.len(),
+        ..Default::default()
+    };
+    let mut output = Vec::new();
+    brotli::BrotliCompressCustomIoCustomDict(
+        &mut brotli::IoReaderWrapper(&mut &bytes[..]),
+        &mut brotli::IoWriterWrapper(&mut output),
+        &mut [0; 4096],
+        &mut [0; 4096],
+        &params,
+        brotli::enc::StandardAlloc::default(),
+        &mut |_, _, _, _| (),
+        dictionary,
+        std::io::Error::from(std::io::ErrorKind::UnexpectedEof),
+    )?;
+    Ok(output)
+}
+
+fn best_gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes)?;
+    encoder.finish()
+}
+
+/// The app's main wasm module as a compression dictionary for the page's
+/// other wasm modules (see the module text).
+pub struct Dictionary {
+    /// Its URL path, `/pkg/mozi.wasm`.
+    url: String,
+    /// The `v` of the URL a first visit fetches it at: its content hash.
+    version: String,
+    /// Its SHA-256 as `Available-Dictionary` names it.
+    available: HeaderValue,
+    sha256: [u8; 32],
+    bytes: Bytes,
+}
+
+impl Dictionary {
+    pub fn new(file: &SiteFile) -> Self {
+        let sha256: [u8; 32] = Sha256::digest(&file.bytes).into();
+        let encoded = base64::engine::general_purpose::STANDARD.encode(sha256);
+        Self {
+            url: file.url.clone(),
+            version: file.sha256[..16].to_owned(),
+            available: HeaderValue::from_str(&format!(":{encoded}:"))
+                .unwrap_or(HeaderValue::from_static("")),
+            sha256,
+            bytes: file.bytes.clone(),
         }
     }
 
-    fn compress(self, bytes: &[u8]) -> std::io::Result<Vec<u8>> {
-        match self {
-            Self::Brotli => {
-                let mut output = Vec::new();
-                let params = brotli::enc::BrotliEncoderParams {
-                    quality: 11,
-                    lgwin: 24,
-                    size_hint: bytes.len(),
-                    ..Default::default()
-                };
-                brotli::BrotliCompress(&mut &bytes[..], &mut output, &params)?;
-                Ok(output)
-            }
-            Self::Gzip => {
-                let mut encoder =
-                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-                encoder.write_all(bytes)?;
-                encoder.finish()
-            }
-        }
+    /// The URL a page not under the worker fetches it at.
+    pub fn first_visit_url(&self) -> String {
+        format!("{}?v={}", self.url, self.version)
+    }
+
+    /// The wasm files beside it.
+    fn folder(&self) -> &str {
+        self.url.rsplit_once('/').map_or("", |(folder, _)| folder)
+    }
+
+    fn is_offered_for(&self, url: &str) -> bool {
+        url.strip_prefix(self.folder())
+            .and_then(|name| name.strip_prefix('/'))
+            .is_some_and(|name| !name.contains('/') && name.ends_with(".wasm"))
+    }
+
+    /// `Use-As-Dictionary`: the wasm files of its folder.
+    fn match_header(&self) -> HeaderValue {
+        HeaderValue::from_str(&format!("match=\"{}/*.wasm\"", self.folder()))
+            .unwrap_or(HeaderValue::from_static(""))
+    }
+
+    /// `bytes` as a `dcb` body.
+    fn compress(&self, bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+        let stream = best_brotli(bytes, &self.bytes)?;
+        Ok([&DICTIONARY_BROTLI_MAGIC[..], &self.sha256[..], &stream].concat())
     }
 }
 
@@ -240,14 +377,19 @@ impl CompressionCache {
         }
     }
 
-    /// The compressed copy, or `None` when compressing does not make the
-    /// file smaller.
-    fn get_or_make(&self, sha256: &str, encoding: Encoding, bytes: &[u8]) -> Option<Bytes> {
-        let path = self.folder.join(format!("{sha256}.{}", encoding.token()));
+    /// The compressed copy kept as `name` (made by `compress` when there is
+    /// none), or `None` when it is not smaller than `smaller_than` bytes.
+    fn get_or_make(
+        &self,
+        name: &str,
+        smaller_than: usize,
+        compress: impl FnOnce() -> std::io::Result<Vec<u8>>,
+    ) -> Option<Bytes> {
+        let path = self.folder.join(name);
         let compressed = match std::fs::read(&path) {
             Ok(stored) => stored,
             Err(_) => {
-                let made = match encoding.compress(bytes) {
+                let made = match compress() {
                     Ok(made) => made,
                     Err(error) => {
                         tracing::error!(%error, "could not compress a static file");
@@ -260,7 +402,7 @@ impl CompressionCache {
                 made
             }
         };
-        (compressed.len() < bytes.len()).then(|| Bytes::from(compressed))
+        (compressed.len() < smaller_than).then(|| Bytes::from(compressed))
     }
 
     /// Written under a temporary name and renamed: a server starting at the
@@ -285,7 +427,11 @@ impl Assets {
 
     /// Compresses every file, one thread per file: the wasm alone takes
     /// seconds at the best brotli level.
-    pub fn compress_all(files: &[(SiteFile, Caching)], cache: &CompressionCache) -> Self {
+    pub fn compress_all(
+        files: &[(SiteFile, Caching)],
+        cache: &CompressionCache,
+        dictionary: Option<&Dictionary>,
+    ) -> Self {
         let files = std::thread::scope(|scope| {
             let tasks: Vec<_> = files
                 .iter()
@@ -293,6 +439,10 @@ impl Assets {
                     scope.spawn(move || {
                         let asset =
                             Asset::compressed(file, &content_type(&file.url), *caching, cache);
+                        let asset = match dictionary {
+                            Some(dictionary) => asset.with_dictionary(file, dictionary, cache),
+                            None => asset,
+                        };
                         (file.url.clone(), asset)
                     })
                 })
@@ -343,16 +493,19 @@ mod tests {
         let css = file("/pkg/mozi.css", &"body { color: red }\n".repeat(200));
         let asset = Asset::compressed(&css, "text/css", Caching::Revalidate, &cache);
 
-        let brotli = asset.respond(&request(&[(header::ACCEPT_ENCODING, "gzip, deflate, br")]));
+        let brotli = asset.respond(
+            &request(&[(header::ACCEPT_ENCODING, "gzip, deflate, br")]),
+            None,
+        );
         assert_eq!(brotli.headers()[header::CONTENT_ENCODING], "br");
         assert_eq!(brotli.headers()[header::CACHE_CONTROL], "no-cache");
-        let gzip = asset.respond(&request(&[(header::ACCEPT_ENCODING, "gzip, br;q=0")]));
+        let gzip = asset.respond(&request(&[(header::ACCEPT_ENCODING, "gzip, br;q=0")]), None);
         assert_eq!(gzip.headers()[header::CONTENT_ENCODING], "gzip");
-        let plain = asset.respond(&HeaderMap::new());
+        let plain = asset.respond(&HeaderMap::new(), None);
         assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
 
         let etag = plain.headers()[header::ETAG].to_str().unwrap().to_owned();
-        let revalidation = asset.respond(&request(&[(header::IF_NONE_MATCH, &etag)]));
+        let revalidation = asset.respond(&request(&[(header::IF_NONE_MATCH, &etag)]), None);
         assert_eq!(revalidation.status(), StatusCode::NOT_MODIFIED);
     }
 
@@ -370,7 +523,7 @@ mod tests {
         // A copy on disk is what is served: it is never made again.
         std::fs::write(&stored, b"kept").unwrap();
         let asset = Asset::compressed(&css, "text/css", Caching::Immutable, &cache);
-        let response = asset.respond(&request(&[(header::ACCEPT_ENCODING, "br")]));
+        let response = asset.respond(&request(&[(header::ACCEPT_ENCODING, "br")]), None);
         assert_eq!(asset.brotli.as_deref(), Some(&b"kept"[..]));
         assert_eq!(
             response.headers()[header::CACHE_CONTROL],
@@ -384,8 +537,100 @@ mod tests {
         let cache = CompressionCache::beside(&site.path().join("site"));
         let tiny = file("/favicon.ico", "x");
         let asset = Asset::compressed(&tiny, "image/x-icon", Caching::Revalidate, &cache);
-        let response = asset.respond(&request(&[(header::ACCEPT_ENCODING, "br, gzip")]));
+        let response = asset.respond(&request(&[(header::ACCEPT_ENCODING, "br, gzip")]), None);
         assert!(response.headers().get(header::CONTENT_ENCODING).is_none());
+    }
+
+    /// A main module and another wasm module sharing much of its text.
+    fn main_and_module() -> (SiteFile, SiteFile) {
+        let shared: String = (0..400).map(|n| format!("fn shared_{n}() {{}} ")).collect();
+        let main = file("/pkg/mozi.wasm", &format!("{shared} main only"));
+        let module = file("/pkg/chunk_1.wasm", &format!("module only {shared}"));
+        (main, module)
+    }
+
+    #[test]
+    fn the_main_module_at_its_first_visit_url_is_an_immutable_dictionary() {
+        let site = tempfile::tempdir().unwrap();
+        let cache = CompressionCache::beside(&site.path().join("site"));
+        let (main, _) = main_and_module();
+        let dictionary = Dictionary::new(&main);
+        let asset = Asset::compressed(&main, "application/wasm", Caching::Revalidate, &cache)
+            .with_dictionary(&main, &dictionary, &cache);
+        let query = dictionary.first_visit_url();
+        let query = query.split_once('?').map(|(_, query)| query);
+        assert_eq!(query, Some(&*format!("v={}", &main.sha256[..16])));
+
+        let first_visit = asset.respond(&HeaderMap::new(), query);
+        assert_eq!(
+            first_visit.headers()[USE_AS_DICTIONARY],
+            "match=\"/pkg/*.wasm\""
+        );
+        assert_eq!(first_visit.headers()[header::CACHE_CONTROL], IMMUTABLE);
+        // Its plain URL, and an older version's, change with the build.
+        for query in [None, Some("v=0123456789abcdef")] {
+            let response = asset.respond(&HeaderMap::new(), query);
+            assert!(response.headers().get(USE_AS_DICTIONARY).is_none());
+            assert_eq!(response.headers()[header::CACHE_CONTROL], REVALIDATE);
+        }
+    }
+
+    #[tokio::test]
+    async fn modules_come_compressed_against_the_dictionary_to_browsers_holding_it() {
+        let site = tempfile::tempdir().unwrap();
+        let cache = CompressionCache::beside(&site.path().join("site"));
+        let (main, module) = main_and_module();
+        let dictionary = Dictionary::new(&main);
+        let asset = Asset::compressed(&module, "application/wasm", Caching::Revalidate, &cache)
+            .with_dictionary(&module, &dictionary, &cache);
+        let held = dictionary.available.to_str().unwrap().to_owned();
+
+        let response = asset.respond(
+            &request(&[
+                (header::ACCEPT_ENCODING, "gzip, br, zstd, dcb, dcz"),
+                (AVAILABLE_DICTIONARY, &held),
+            ]),
+            None,
+        );
+        assert_eq!(response.headers()[header::CONTENT_ENCODING], "dcb");
+        assert_eq!(
+            response.headers()[header::VARY],
+            "accept-encoding, available-dictionary"
+        );
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        assert!(body.len() < asset.brotli.as_ref().unwrap().len());
+        let (magic, rest) = body.split_at(4);
+        let (named, stream) = rest.split_at(32);
+        assert_eq!(
+            (magic, named),
+            (&DICTIONARY_BROTLI_MAGIC[..], &dictionary.sha256[..])
+        );
+        let mut decoded = Vec::new();
+        brotli::BrotliDecompressCustomIoCustomDict(
+            &mut brotli::IoReaderWrapper(&mut &stream[..]),
+            &mut brotli::IoWriterWrapper(&mut decoded),
+            &mut [0; 4096],
+            &mut [0; 4096],
+            brotli::HeapAlloc::<u8>::new(0),
+            brotli::HeapAlloc::<u32>::new(0),
+            brotli::HeapAlloc::<brotli::HuffmanCode>::new(brotli::HuffmanCode::default()),
+            main.bytes.to_vec().into(),
+            std::io::Error::from(std::io::ErrorKind::UnexpectedEof),
+        )
+        .unwrap();
+        assert_eq!(decoded, module.bytes);
+
+        // Another dictionary, or none: plain brotli.
+        for held in [None, Some(":AAAA:")] {
+            let mut headers = request(&[(header::ACCEPT_ENCODING, "br, dcb")]);
+            if let Some(held) = held {
+                headers.insert(AVAILABLE_DICTIONARY, HeaderValue::from_static(held));
+            }
+            let response = asset.respond(&headers, None);
+            assert_eq!(response.headers()[header::CONTENT_ENCODING], "br");
+        }
     }
 
     #[test]
