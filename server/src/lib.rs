@@ -1,6 +1,7 @@
 //! MOZI's server: configuration, the axum router around the Leptos app,
 //! sessions, live updates and graceful shutdown.
 
+mod compression;
 mod config;
 mod csp_reports;
 mod error_status;

@@ -20,8 +20,8 @@
 //! concurrent first requests for a URL wait for one rendering instead of
 //! each making one.
 
+use crate::compression::{accepts, Encoding};
 use crate::security::{script_nonce, ScriptNonce};
-use crate::static_files::{accepts, Encoding};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};

@@ -1,9 +1,8 @@
 //! The site's files and `/sw.js`, served by the router's fallback.
 
+use crate::compression::{CompressionCache, Dictionary};
 use crate::service_worker::{assemble, script_file, WorkerFiles};
-use crate::static_files::{
-    content_type, read_site, Asset, Assets, Caching, CompressionCache, Dictionary, SiteFile,
-};
+use crate::static_files::{content_type, read_site, Asset, Assets, Caching, SiteFile};
 use crate::StartError;
 use app::backend::AppState;
 use app::shell;
