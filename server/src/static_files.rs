@@ -359,14 +359,20 @@ mod tests {
         (main, module)
     }
 
-    #[test]
-    fn the_main_module_at_its_first_visit_url_is_an_immutable_dictionary() {
+    /// `file` served beside the dictionary `main`.
+    fn served_with(file: &SiteFile, main: &SiteFile) -> (Asset, Dictionary) {
         let site = tempfile::tempdir().unwrap();
         let cache = CompressionCache::beside(&site.path().join("site"));
+        let dictionary = Dictionary::new(main);
+        let asset = Asset::compressed(file, "application/wasm", Caching::Revalidate, &cache)
+            .with_dictionary(file, &dictionary, &cache);
+        (asset, dictionary)
+    }
+
+    #[test]
+    fn the_main_module_at_its_first_visit_url_is_an_immutable_dictionary() {
         let (main, _) = main_and_module();
-        let dictionary = Dictionary::new(&main);
-        let asset = Asset::compressed(&main, "application/wasm", Caching::Revalidate, &cache)
-            .with_dictionary(&main, &dictionary, &cache);
+        let (asset, dictionary) = served_with(&main, &main);
         let query = dictionary.first_visit_url();
         let query = query.split_once('?').map(|(_, query)| query);
         assert_eq!(query, Some(&*format!("v={}", &main.sha256[..16])));
@@ -387,12 +393,8 @@ mod tests {
 
     #[tokio::test]
     async fn modules_come_compressed_against_the_dictionary_to_browsers_holding_it() {
-        let site = tempfile::tempdir().unwrap();
-        let cache = CompressionCache::beside(&site.path().join("site"));
         let (main, module) = main_and_module();
-        let dictionary = Dictionary::new(&main);
-        let asset = Asset::compressed(&module, "application/wasm", Caching::Revalidate, &cache)
-            .with_dictionary(&module, &dictionary, &cache);
+        let (asset, dictionary) = served_with(&module, &main);
         let held = dictionary.available.to_str().unwrap().to_owned();
 
         let response = asset.respond(

@@ -121,6 +121,7 @@ fn ThreadPage() -> impl IntoView {
                             Shown::started_here(conversation, start)
                         }
                     };
+                    let paged = shown.older.is_some();
                     Ok::<_, AppError>(view! {
                         <Title text=shown.title.clone()/>
                         <p class="back"><a href="/messages">"← All conversations"</a></p>
@@ -133,7 +134,7 @@ fn ThreadPage() -> impl IntoView {
                             me
                             stored=shown.messages
                             latest=shown.newest.is_none()
-                            paged=shown.paged
+                            paged
                         />
                         {shown.newest.map(|href| view! { <p class="pager"><a href=href>"Newest messages"</a></p> })}
                     })
@@ -156,9 +157,8 @@ struct Shown {
     /// The queued start of a conversation started here.
     start: Option<Arc<OutboxRecord>>,
     messages: Vec<MessageView>,
-    /// Older messages are on other pages.
-    paged: bool,
-    /// Links to the older page and, on an older page, to the newest.
+    /// Links to the older page (older messages are on other pages) and, on
+    /// an older page, to the newest.
     older: Option<String>,
     newest: Option<String>,
 }
@@ -178,7 +178,6 @@ impl Shown {
             title: thread.title,
             start: None,
             messages: thread.messages,
-            paged: thread.older.is_some(),
             older: thread.older.map(|older| format!("{here}?before={older}")),
             newest: (!latest).then_some(here),
         }
@@ -191,7 +190,6 @@ impl Shown {
             members: format!("With {}", start.usernames),
             start: Some(start.record),
             messages: Vec::new(),
-            paged: false,
             older: None,
             newest: None,
         }
