@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use mozi_core::{AppError, UserView};
 
-#[server(endpoint = "current_user", input = GetUrl)]
+#[server(endpoint = "current_user", input = GetUrl, output = super::ReadAnswer)]
 pub async fn current_user() -> Result<Option<UserView>, AppError> {
     use crate::backend::{respond, session, signed_in_user, AppState};
     respond(async {

@@ -4,7 +4,7 @@ use mozi_core::{AppError, ConversationId, ConversationList, MessageId, MessageVi
 
 /// One page of the user's conversations; `before` is the `older` cursor of
 /// the page before it.
-#[server(endpoint = "conversations", input = GetUrl)]
+#[server(endpoint = "conversations", input = GetUrl, output = super::ReadAnswer)]
 pub async fn get_conversations(before: Option<String>) -> Result<ConversationList, AppError> {
     use crate::backend::{require_user, respond, AppState};
     use mozi_core::PageCursor;
@@ -17,7 +17,7 @@ pub async fn get_conversations(before: Option<String>) -> Result<ConversationLis
 }
 
 /// A conversation with its latest messages, or those before `before`.
-#[server(endpoint = "thread", input = GetUrl)]
+#[server(endpoint = "thread", input = GetUrl, output = super::ReadAnswer)]
 pub async fn get_thread(id: ConversationId, before: Option<String>) -> Result<Thread, AppError> {
     use crate::backend::{require_user, respond, AppState};
     use mozi_core::PageCursor;

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use mozi_core::{AppError, Schedule, SessionDetail, SessionId, SessionSummary};
 
-#[server(endpoint = "schedule", input = GetUrl)]
+#[server(endpoint = "schedule", input = GetUrl, output = super::ReadAnswer)]
 pub async fn get_schedule(day: u8) -> Result<Schedule, AppError> {
     use crate::backend::{respond, session, signed_in_user, AppState};
     respond(async {
@@ -12,7 +12,7 @@ pub async fn get_schedule(day: u8) -> Result<Schedule, AppError> {
     .await
 }
 
-#[server(endpoint = "session", input = GetUrl)]
+#[server(endpoint = "session", input = GetUrl, output = super::ReadAnswer)]
 pub async fn get_session(id: SessionId) -> Result<SessionDetail, AppError> {
     use crate::backend::{respond, session, signed_in_user, AppState};
     respond(async {
@@ -22,7 +22,7 @@ pub async fn get_session(id: SessionId) -> Result<SessionDetail, AppError> {
     .await
 }
 
-#[server(endpoint = "my_schedule", input = GetUrl)]
+#[server(endpoint = "my_schedule", input = GetUrl, output = super::ReadAnswer)]
 pub async fn get_my_schedule() -> Result<Vec<SessionSummary>, AppError> {
     use crate::backend::{require_user, respond, AppState};
     respond(async {
