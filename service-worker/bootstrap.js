@@ -18,12 +18,16 @@
 
 let started = null;
 
-async function wasmResponse(url) {
-  const cached = await caches.match(url);
-  if (cached) return cached;
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-  return response;
+// The bytes, compiled and instantiated synchronously: for a module this
+// small, streaming compilation's hand-offs between threads cost a cold
+// start more than compiling on the worker's own thread does.
+async function wasmBytes(url) {
+  let response = await caches.match(url);
+  if (!response) {
+    response = await fetch(url);
+    if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  }
+  return response.arrayBuffer();
 }
 
 /** `instantiate` run once, or again after it failed. */
@@ -41,14 +45,14 @@ function once(instantiate) {
 }
 
 const rust = once(async () => {
-  await wasm_bindgen({ module_or_path: await wasmResponse(self.__MOZI.wasm) });
+  wasm_bindgen.initSync({ module: await wasmBytes(self.__MOZI.wasm) });
   wasm_bindgen.start(self.__MOZI);
   started = wasm_bindgen;
   return wasm_bindgen;
 });
 
 const outbox = once(async () => {
-  await mozi_outbox({ module_or_path: await wasmResponse(self.__MOZI.outbox) });
+  mozi_outbox.initSync({ module: await wasmBytes(self.__MOZI.outbox) });
   return mozi_outbox;
 });
 
