@@ -130,7 +130,7 @@ async function precacheLength(server) {
   if (!line.startsWith("self.__MOZI = {")) {
     throw new SetupError("the second line of /sw.js is not `self.__MOZI = {...};`");
   }
-  return JSON.parse(line.slice("self.__MOZI = ".length, -1)).precache.length;
+  return JSON.parse(line.slice("self.__MOZI = ".length, -1)).precache.split("\n").length;
 }
 
 // ----------------------------------------------------------------- browser

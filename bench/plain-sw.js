@@ -13,7 +13,9 @@
 self.__MOZI = null; // MOZI_MANIFEST_PLACEHOLDER
 self.__MOZI_PLAIN = true; // tells the benchmark which worker runs
 
-const { version, precache } = self.__MOZI;
+const { version } = self.__MOZI;
+// The manifest's text: a line `<url> <hash>` per file.
+const precache = self.__MOZI.precache.split("\n").map((line) => line.split(" "));
 const PRECACHE = `mozi-precache-${version}`;
 const PAGES = "mozi-pages";
 const DATA = "mozi-data";
@@ -195,8 +197,9 @@ function isCacheable(response) {
   return response.status === 200 && response.type === "basic";
 }
 
-async function lookup(cacheName, key) {
-  return (await caches.open(cacheName)).match(key);
+// One trip to the cache storage, as Workbox's strategies make it.
+function lookup(cacheName, key) {
+  return caches.match(key, { cacheName });
 }
 
 /** The URL without its fragment and tracking parameters (utm_*, fbclid…). */

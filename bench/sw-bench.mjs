@@ -282,7 +282,7 @@ async function main() {
     throw new SetupError("the second line of /sw.js is not `self.__MOZI = {...};`");
   }
   const config = JSON.parse(manifestLine.slice("self.__MOZI = ".length, -1));
-  const manifestLength = config.precache.length;
+  const manifestLength = config.precache.split("\n").length;
   const plainSource = plainTemplate.replace(/^self\.__MOZI = null;.*$/m, manifestLine);
   if (plainSource === plainTemplate) throw new SetupError("no manifest placeholder in plain-sw.js");
   // Written after the Rust server started, into the plain copy only: both

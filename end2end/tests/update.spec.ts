@@ -149,7 +149,10 @@ function inlinedWorker(script: string, wasm: Buffer): string {
   const previous = {
     version: "inlined0000000000",
     dev: false,
-    precache: config.precache.filter(([url]: [string, string]) => url !== config.wasm),
+    precache: config.precache
+      .split("\n")
+      .filter((line: string) => !line.startsWith(`${config.wasm} `))
+      .join("\n"),
   };
   const oldBootstrap = readFileSync(join(__dirname, "../support/inlined-worker-bootstrap.js"), "utf8");
   return [

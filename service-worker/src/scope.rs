@@ -25,7 +25,7 @@ pub async fn resolve(promise: Promise, failure: &'static str) -> Result<JsValue,
         .map_err(SwError::from_js(failure))
 }
 
-fn cache_storage() -> Result<CacheStorage, SwError> {
+pub fn cache_storage() -> Result<CacheStorage, SwError> {
     scope()
         .caches()
         .map_err(SwError::from_js(code::CACHE_STORAGE))

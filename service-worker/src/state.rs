@@ -4,17 +4,17 @@
 
 use crate::caches::precache_name;
 use crate::error::{code, SwError};
-use crate::precache::Entry;
-use js_sys::{Array, Reflect};
+use crate::precache::Manifest;
+use js_sys::Reflect;
 use std::cell::RefCell;
 use std::rc::Rc;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 pub struct WorkerState {
     pub version: String,
     /// Development builds replace the previous worker at once.
     pub dev: bool,
-    pub manifest: Vec<Entry>,
+    pub manifest: Manifest,
     /// The name of this version's precache cache, made once.
     pub precache: String,
 }
@@ -31,29 +31,11 @@ fn string_field(object: &JsValue, name: &str) -> Result<String, SwError> {
 }
 
 impl WorkerState {
-    /// Reads `{version, dev, precache: [[url, hash]]}` (and ignores `wasm`,
-    /// the bootstrap's).
+    /// Reads `{version, dev, precache}` (and ignores `wasm` and `outbox`,
+    /// the bootstrap's); `precache` is the manifest's text.
     pub fn parse(config: &JsValue) -> Result<Self, SwError> {
-        let entries =
-            Reflect::get(config, &"precache".into()).map_err(SwError::from_js(code::BAD_CONFIG))?;
-        if !Array::is_array(&entries) {
-            return Err(SwError::new(code::BAD_CONFIG, "precache is not a list"));
-        }
-        // Read in place: `Array::from` would copy every array in JS first.
-        let manifest = entries
-            .unchecked_ref::<Array>()
-            .iter()
-            .map(|entry| {
-                let pair = entry.dyn_ref::<Array>();
-                match pair.map(|pair| (pair.get(0).as_string(), pair.get(1).as_string())) {
-                    Some((Some(url), Some(hash))) => Ok(Entry { url, hash }),
-                    _ => Err(SwError::new(
-                        code::BAD_CONFIG,
-                        "a precache entry is not [url, hash]",
-                    )),
-                }
-            })
-            .collect::<Result<Vec<_>, SwError>>()?;
+        let manifest = Manifest::parse(string_field(config, "precache")?)
+            .map_err(|problem| SwError::new(code::BAD_CONFIG, problem))?;
         let version = string_field(config, "version")?;
         Ok(Self {
             precache: precache_name(&version),
@@ -67,7 +49,7 @@ impl WorkerState {
     }
 
     pub fn is_precached(&self, path: &str) -> bool {
-        self.manifest.iter().any(|entry| entry.url == path)
+        self.manifest.lists(path)
     }
 
     pub fn set(state: WorkerState) {

@@ -3,9 +3,9 @@
 
 use crate::caches::CACHED_AT_HEADER;
 use crate::error::{code, SwError};
-use crate::scope::{now_ms, open_cache, resolve};
+use crate::scope::{cache_storage, now_ms, open_cache, resolve};
 use wasm_bindgen::JsCast;
-use web_sys::{Headers, Response, ResponseInit, ResponseType};
+use web_sys::{CacheQueryOptions, Headers, Response, ResponseInit, ResponseType};
 
 /// Only complete, same-origin answers are worth keeping.
 pub fn is_cacheable(response: &Response) -> bool {
@@ -58,9 +58,17 @@ pub async fn put_stamped(cache: &str, key: &str, response: Response) -> Result<(
     Ok(())
 }
 
+/// The response stored under `key` in `cache`: one trip to the cache
+/// storage (`caches.match` naming the cache, as Workbox reads), not two
+/// (`caches.open`, then `match`). A cold worker's first answer waits for it.
 pub async fn lookup(cache: &str, key: &str) -> Result<Option<Response>, SwError> {
-    let cache = open_cache(cache).await?;
-    let found = resolve(cache.match_with_str(key), code::CACHE_STORAGE).await?;
+    let options = CacheQueryOptions::new();
+    options.set_cache_name(cache);
+    let found = resolve(
+        cache_storage()?.match_with_str_and_options(key, &options),
+        code::CACHE_STORAGE,
+    )
+    .await?;
     Ok(found.dyn_into::<Response>().ok())
 }
 
