@@ -6,8 +6,9 @@
 // needs is instantiated. A failed instantiation is forgotten so the next
 // event tries again instead of leaving this worker broken.
 //
-// The server prepends `self.__MOZI` (version, precache manifest, and the
-// URLs of the two wasm files, named by their content hashes) and both
+// The server prepends `self.__MOZI` (version, precache manifest, the name
+// of this version's precache, and the URLs of the two wasm files, named by
+// their content hashes) and both
 // modules' wasm-bindgen glue (globals `wasm_bindgen`, `mozi_outbox`). The wasm
 // files are precached: taken from Cache Storage, the worker starts without
 // the network; only the first install (or an upgrade to a new wasm)
@@ -18,11 +19,15 @@
 
 let started = null;
 
-// The bytes, compiled and instantiated synchronously: for a module this
-// small, streaming compilation's hand-offs between threads cost a cold
-// start more than compiling on the worker's own thread does.
+// A wasm file's bytes, which the caller compiles and instantiates
+// synchronously: for a module this small, streaming compilation's hand-offs
+// between threads cost a cold start more than compiling on the worker's own
+// thread does. Looked up in this version's precache alone first (matching
+// across every cache opens each of them), then in any cache (an update's
+// install, before its precache is filled), then on the network.
 async function wasmBytes(url) {
-  let response = await caches.match(url);
+  let response =
+    (await caches.match(url, { cacheName: self.__MOZI.precacheName })) ?? (await caches.match(url));
   if (!response) {
     response = await fetch(url);
     if (!response.ok) throw new Error(`${url} answered ${response.status}`);

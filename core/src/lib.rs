@@ -9,6 +9,7 @@ mod html;
 mod ids;
 mod mutation;
 mod page;
+mod precache;
 mod time;
 mod validate;
 mod views;
@@ -22,6 +23,7 @@ pub use mutation::{
     OUTBOX_TTL_MS,
 };
 pub use page::PageCursor;
+pub use precache::{precache_name, PRECACHE_PREFIX};
 pub use time::{format_clock, format_date, UnixMillis};
 pub use validate::{DisplayName, MessageBody, Password, Username, UsernameList};
 pub use views::*;

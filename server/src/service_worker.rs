@@ -154,6 +154,7 @@ pub fn assemble(site: &[SiteFile], worker: &WorkerFiles, dev: bool) -> WorkerScr
         "dev": dev,
         "wasm": worker.wasm.url,
         "outbox": worker.outbox_wasm.url,
+        "precacheName": mozi_core::precache_name(&version),
         "precache": manifest
             .iter()
             .map(|entry| format!("{} {}", entry.url, entry.hash))
@@ -215,6 +216,29 @@ mod tests {
             ]
         );
         assert_eq!(manifest[3].hash, sha256_hex(b"body{}")[..16]);
+    }
+
+    #[test]
+    fn the_script_hands_the_worker_its_manifest_and_precache() {
+        let worker = WorkerFiles::built();
+        let script = assemble(&site("body{}"), &worker, false);
+        let config_line = script.source.lines().nth(1).unwrap_or_default();
+        let config: serde_json::Value = serde_json::from_str(
+            config_line
+                .strip_prefix("self.__MOZI = ")
+                .and_then(|json| json.strip_suffix(';'))
+                .expect("the second line sets self.__MOZI"),
+        )
+        .expect("the configuration is JSON");
+        assert_eq!(
+            config["precacheName"],
+            format!("mozi-precache-{}", script.version)
+        );
+        let manifest = config["precache"].as_str().expect("the manifest is text");
+        assert_eq!(manifest.lines().count(), 5);
+        assert!(manifest
+            .lines()
+            .any(|line| line == format!("/pkg/mozi.css {}", &sha256_hex(b"body{}")[..16])));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The names of every cache the worker owns, in one place.
 
-/// Precache caches are per version: `mozi-precache-<version>`.
-pub const PRECACHE_PREFIX: &str = "mozi-precache-";
+/// The precache's name is shared with the server, which hands it to the
+/// bootstrap in `/sw.js`.
+pub use mozi_core::{precache_name, PRECACHE_PREFIX};
+
 /// Pages the user visited. Holds user data.
 pub const PAGES: &str = "mozi-pages";
 /// Server-function reads. Holds user data.
@@ -27,12 +29,3 @@ pub const SAVED_COPIES: &[&str] = &[PAGES, DATA];
 pub const CACHED_AT_HEADER: &str = "x-mozi-cached-at";
 /// Header stored with every precached response: its content hash.
 pub const HASH_HEADER: &str = "x-mozi-hash";
-
-/// Made without `format!` or `concat`: a cold worker runs this before its
-/// first answer, and V8 compiles each function at its first call.
-pub fn precache_name(version: &str) -> String {
-    let mut name = String::with_capacity(PRECACHE_PREFIX.len() + version.len());
-    name.push_str(PRECACHE_PREFIX);
-    name.push_str(version);
-    name
-}

@@ -31,8 +31,8 @@ fn string_field(object: &JsValue, name: &str) -> Result<String, SwError> {
 }
 
 impl WorkerState {
-    /// Reads `{version, dev, precache}` (and ignores `wasm` and `outbox`,
-    /// the bootstrap's); `precache` is the manifest's text.
+    /// Reads `{version, dev, precache}`, where `precache` is the manifest's
+    /// text; `wasm`, `outbox` and `precacheName` are the bootstrap's.
     pub fn parse(config: &JsValue) -> Result<Self, SwError> {
         let manifest = Manifest::parse(string_field(config, "precache")?)
             .map_err(|problem| SwError::new(code::BAD_CONFIG, problem))?;
