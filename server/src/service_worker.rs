@@ -13,6 +13,7 @@
 
 use crate::static_files::{sha256_hex, SiteFile};
 use axum::body::Bytes;
+use mozi_core::PrecacheManifest;
 use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
 
@@ -146,20 +147,18 @@ pub fn assemble(site: &[SiteFile], worker: &WorkerFiles, dev: bool) -> WorkerScr
     fingerprint.update(SCRIPT.as_bytes());
     let version: String = sha256_hex(&fingerprint.finalize())[..16].to_owned();
 
-    // The manifest as one text, a line `<url> <hash>` per file: a cold
-    // worker takes it from JS in one string rather than two per file
-    // (`service-worker/src/precache/manifest.rs`).
     let config = serde_json::json!({
         "version": version,
         "dev": dev,
         "wasm": worker.wasm.url,
         "outbox": worker.outbox_wasm.url,
         "precacheName": mozi_core::precache_name(&version),
-        "precache": manifest
-            .iter()
-            .map(|entry| format!("{} {}", entry.url, entry.hash))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        "precache": PrecacheManifest::of(
+            manifest
+                .iter()
+                .map(|entry| (entry.url.as_str(), entry.hash.as_str()))
+        )
+        .as_str(),
     });
     let source = format!(
         "// MOZI service worker {version}\nself.__MOZI = {config};\n{}",
@@ -235,10 +234,12 @@ mod tests {
             format!("mozi-precache-{}", script.version)
         );
         let manifest = config["precache"].as_str().expect("the manifest is text");
-        assert_eq!(manifest.lines().count(), 5);
+        let manifest = PrecacheManifest::parse(manifest.to_owned()).expect("a manifest");
+        let css_hash = &sha256_hex(b"body{}")[..16];
+        assert_eq!(manifest.files().count(), 5);
         assert!(manifest
-            .lines()
-            .any(|line| line == format!("/pkg/mozi.css {}", &sha256_hex(b"body{}")[..16])));
+            .files()
+            .any(|file| file == ("/pkg/mozi.css", css_hash)));
     }
 
     #[test]

@@ -43,7 +43,7 @@ pub fn start(config: JsValue) -> Result<(), JsValue> {
 #[wasm_bindgen]
 pub async fn install() -> Result<(), JsValue> {
     let state = WorkerState::get()?;
-    let report = precache::install(&state.version, &state.manifest.entries()).await?;
+    let report = precache::install(&state.version, &state.entries()).await?;
     web_sys::console::info_1(
         &format!(
             "MOZI {}: precache ready, {} downloaded, {} reused",

@@ -4,8 +4,9 @@
 
 use crate::caches::precache_name;
 use crate::error::{code, SwError};
-use crate::precache::Manifest;
+use crate::precache::Entry;
 use js_sys::Reflect;
+use mozi_core::PrecacheManifest;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
@@ -14,7 +15,7 @@ pub struct WorkerState {
     pub version: String,
     /// Development builds replace the previous worker at once.
     pub dev: bool,
-    pub manifest: Manifest,
+    pub manifest: PrecacheManifest,
     /// The name of this version's precache cache, made once.
     pub precache: String,
 }
@@ -34,7 +35,7 @@ impl WorkerState {
     /// Reads `{version, dev, precache}`, where `precache` is the manifest's
     /// text; `wasm`, `outbox` and `precacheName` are the bootstrap's.
     pub fn parse(config: &JsValue) -> Result<Self, SwError> {
-        let manifest = Manifest::parse(string_field(config, "precache")?)
+        let manifest = PrecacheManifest::parse(string_field(config, "precache")?)
             .map_err(|problem| SwError::new(code::BAD_CONFIG, problem))?;
         let version = string_field(config, "version")?;
         Ok(Self {
@@ -46,6 +47,17 @@ impl WorkerState {
                 .unwrap_or(false),
             manifest,
         })
+    }
+
+    /// The manifest's files, for installing them.
+    pub fn entries(&self) -> Vec<Entry> {
+        self.manifest
+            .files()
+            .map(|(url, hash)| Entry {
+                url: url.to_owned(),
+                hash: hash.to_owned(),
+            })
+            .collect()
     }
 
     pub fn is_precached(&self, path: &str) -> bool {

@@ -7,10 +7,8 @@
 //! so the previous version stays in charge. Activate deletes the precache
 //! caches of other versions, and no other cache.
 
-mod manifest;
 mod plan;
 
-pub use manifest::Manifest;
 pub use plan::Entry;
 
 use crate::caches::{precache_name, HASH_HEADER, PRECACHE_PREFIX};
