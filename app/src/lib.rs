@@ -5,6 +5,8 @@ mod any_view;
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;
+#[cfg(feature = "hydrate")]
+mod background;
 mod components;
 mod device_data;
 mod drafts;
@@ -117,10 +119,14 @@ fn page_title(title: String) -> String {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let auth = components::provide_auth();
-    live::provide_live_updates(auth);
+    let live = live::provide_live_updates();
     outbox::provide_outbox(auth);
     device_data::forget_on_sign_out(auth);
-    pwa::provide_pwa();
+    let worker = pwa::provide_pwa();
+    #[cfg(feature = "hydrate")]
+    background::start_after_hydration(worker, live, auth);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (worker, live);
     // Effects run only in the browser, after hydration: the marker tells
     // tests (and curious people) that the page is interactive.
     Effect::new(|_| {

@@ -4,6 +4,7 @@
 //! the last event it got; only when the events it missed are gone does the
 //! server say so, and pages refetch.
 
+#[cfg(feature = "hydrate")]
 use crate::components::Auth;
 use leptos::prelude::*;
 use mozi_core::{MessageId, MessageView};
@@ -31,16 +32,20 @@ pub fn use_live_updates() -> LiveUpdates {
     expect_context::<LiveUpdates>()
 }
 
-pub fn provide_live_updates(auth: Auth) {
+pub fn provide_live_updates() -> LiveUpdates {
     let live = LiveUpdates {
         latest: RwSignal::new(None),
         refetches: RwSignal::new(0),
     };
     provide_context(live);
-    #[cfg(feature = "hydrate")]
+    live
+}
+
+/// Follows who is signed in: run in the browser, once the page is
+/// interactive (`crate::background`).
+#[cfg(feature = "hydrate")]
+pub fn follow_signed_in_user(live: LiveUpdates, auth: Auth) {
     browser::follow_signed_in_user(live, auth);
-    #[cfg(not(feature = "hydrate"))]
-    let _ = auth;
 }
 
 #[cfg(feature = "hydrate")]

@@ -27,15 +27,21 @@ pub fn use_worker_status() -> WorkerStatus {
     expect_context::<WorkerStatus>()
 }
 
-pub fn provide_pwa() {
+pub fn provide_pwa() -> WorkerStatus {
     let status = WorkerStatus {
         offline_since: RwSignal::new(None),
         update_waiting: RwSignal::new(false),
         version: RwSignal::new(None),
     };
     provide_context(status);
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| browser::start(status));
+    status
+}
+
+/// Registers the worker and follows it: run in the browser, once the page
+/// is interactive (`crate::background`).
+#[cfg(feature = "hydrate")]
+pub fn start(status: WorkerStatus) {
+    browser::start(status);
 }
 
 /// Asks the waiting worker to take over; the tabs reload when it has.
