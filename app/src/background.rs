@@ -1,6 +1,7 @@
 //! What a page runs in the background once it is interactive, and which no
 //! page needs to render or hydrate: the service worker's registration,
-//! messages and updates (`pwa`), and the server's live updates (`live`).
+//! messages and updates (`pwa`), the server's live updates (`live`), and
+//! forgetting a signed-out user's data on the device (`device_data`).
 //! Their code is a module of the split wasm, loaded right after hydration
 //! (README, "Split wasm"): every page's first load is that much smaller.
 //! The worker precaches the module like every other, so it loads offline.
@@ -38,4 +39,5 @@ fn load_background() -> fn(WorkerStatus, LiveUpdates, Auth) {
 fn start(worker: WorkerStatus, live: LiveUpdates, auth: Auth) {
     crate::pwa::start(worker);
     crate::live::follow_signed_in_user(live, auth);
+    crate::device_data::forget_on_sign_out(auth);
 }

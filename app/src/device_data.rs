@@ -28,36 +28,31 @@
 //! then, not now.
 
 use crate::components::Auth;
-#[cfg(feature = "hydrate")]
 use leptos::prelude::*;
 
-/// Watches the sign-out action and who is signed in; the forgetting
-/// happens in the browser only.
+/// Watches the sign-out action and who is signed in. Started in the
+/// background once the page is interactive (`crate::background`): what
+/// happened before is seen then, as both effects read the state they
+/// follow when they start.
 pub fn forget_on_sign_out(auth: Auth) {
-    #[cfg(feature = "hydrate")]
-    {
-        Effect::new(move |_| {
-            if auth
-                .sign_out
-                .value()
-                .with(|value| matches!(value, Some(Ok(()))))
-            {
-                forget_signed_out_user();
-            }
-        });
-        // Not known yet, or not answered (offline, an error): nothing to
-        // conclude.
-        Effect::new(move |_| {
-            if let Some(Ok(user)) = auth.user.get() {
-                browser::on_user(user.map(|user| user.id));
-            }
-        });
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = auth;
+    Effect::new(move |_| {
+        if auth
+            .sign_out
+            .value()
+            .with(|value| matches!(value, Some(Ok(()))))
+        {
+            forget_signed_out_user();
+        }
+    });
+    // Not known yet, or not answered (offline, an error): nothing to
+    // conclude.
+    Effect::new(move |_| {
+        if let Some(Ok(user)) = auth.user.get() {
+            browser::on_user(user.map(|user| user.id));
+        }
+    });
 }
 
-#[cfg(feature = "hydrate")]
 thread_local! {
     /// Whether this page is forgetting now: the sign-out's call, then the
     /// start check's, would otherwise both ask the worker.
@@ -66,7 +61,6 @@ thread_local! {
 
 /// Forgets what the device keeps of the user who signed out (see the
 /// module's text). Returns at once; the IndexedDB part finishes meanwhile.
-#[cfg(feature = "hydrate")]
 fn forget_signed_out_user() {
     if FORGETTING.replace(true) {
         return;
@@ -89,7 +83,6 @@ fn forget_signed_out_user() {
     });
 }
 
-#[cfg(feature = "hydrate")]
 mod browser {
     use super::forget_signed_out_user;
     use leptos::prelude::window;

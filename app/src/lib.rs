@@ -8,6 +8,7 @@ pub mod backend;
 #[cfg(feature = "hydrate")]
 mod background;
 mod components;
+#[cfg(feature = "hydrate")]
 mod device_data;
 mod drafts;
 mod live;
@@ -121,7 +122,6 @@ pub fn App() -> impl IntoView {
     let auth = components::provide_auth();
     let live = live::provide_live_updates();
     outbox::provide_outbox(auth);
-    device_data::forget_on_sign_out(auth);
     let worker = pwa::provide_pwa();
     #[cfg(feature = "hydrate")]
     background::start_after_hydration(worker, live, auth);

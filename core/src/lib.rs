@@ -23,7 +23,7 @@ pub use mutation::{
     OUTBOX_TTL_MS,
 };
 pub use page::PageCursor;
-pub use precache::{precache_name, PrecacheManifest, PRECACHE_PREFIX};
+pub use precache::{precache_name, PrecacheManifest, PRECACHE_HASH_DIGITS, PRECACHE_PREFIX};
 pub use time::{format_clock, format_date, UnixMillis};
 pub use validate::{DisplayName, MessageBody, Password, Username, UsernameList};
 pub use views::*;

@@ -6,6 +6,13 @@
 /// Precache caches are per version: `mozi-precache-<version>`.
 pub const PRECACHE_PREFIX: &str = "mozi-precache-";
 
+/// Hex digits of a file's SHA-256 the manifest gives, which the worker's
+/// wasm also carries in its name: 48 bits tell a changed file from its old
+/// copy as surely as 256 (a change keeps the same digits once in 2^48), and
+/// they are what `/sw.js` cannot compress; with seventy split wasm modules
+/// listed, 16 digits each put it over its budget.
+pub const PRECACHE_HASH_DIGITS: usize = 12;
+
 /// Made without `format!` or `concat`: a cold worker runs this before its
 /// first answer, and V8 compiles each function at its first call.
 pub fn precache_name(version: &str) -> String {

@@ -11,9 +11,9 @@
 //! its bytes change whenever any precached file does, which is what makes the
 //! browser install an update.
 
-use crate::static_files::{sha256_hex, SiteFile};
+use crate::static_files::{compact_js, sha256_hex, SiteFile};
 use axum::body::Bytes;
-use mozi_core::PrecacheManifest;
+use mozi_core::{PrecacheManifest, PRECACHE_HASH_DIGITS};
 use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
 
@@ -38,23 +38,6 @@ static SCRIPT: LazyLock<String> = LazyLock::new(|| {
     .join("\n")
 });
 
-/// `source` without blank lines, lines that are only a `//` comment,
-/// `/** … */` blocks starting a line, and the indentation of every line.
-/// Only for the glue and bootstrap above, whose strings and template
-/// literals never span lines (a line-based rewrite would change those).
-fn compact_js(source: &str) -> String {
-    let mut lines = Vec::new();
-    let mut in_doc_comment = false;
-    for line in source.lines().map(str::trim) {
-        if in_doc_comment || line.starts_with("/**") {
-            in_doc_comment = !line.ends_with("*/");
-        } else if !line.is_empty() && !line.starts_with("//") {
-            lines.push(line);
-        }
-    }
-    lines.join("\n")
-}
-
 /// Kinds of file that make up the app shell.
 const PRECACHED_EXTENSIONS: &[&str] = &[
     "js",
@@ -67,11 +50,6 @@ const PRECACHED_EXTENSIONS: &[&str] = &[
     "html",
     "woff2",
 ];
-
-/// Hex digits of SHA-256 the manifest gives per file: 64 bits tell a changed
-/// file from its old copy as surely as 256, and with fifty split wasm
-/// modules listed, full hashes (incompressible) were a fifth of `/sw.js`.
-const MANIFEST_HASH_DIGITS: usize = 16;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrecacheEntry {
@@ -111,7 +89,7 @@ impl WorkerFiles {
 fn hashed(stem: &str, bytes: Bytes) -> SiteFile {
     let sha256 = sha256_hex(&bytes);
     SiteFile {
-        url: format!("/pkg/{stem}.{}.wasm", &sha256[..MANIFEST_HASH_DIGITS]),
+        url: format!("/pkg/{stem}.{}.wasm", &sha256[..PRECACHE_HASH_DIGITS]),
         sha256,
         bytes,
     }
@@ -129,7 +107,7 @@ pub fn precache_manifest(site: &[SiteFile], worker: &WorkerFiles) -> Vec<Precach
         .chain([&worker.wasm, &worker.outbox_wasm])
         .map(|file| PrecacheEntry {
             url: file.url.clone(),
-            hash: file.sha256[..MANIFEST_HASH_DIGITS].to_owned(),
+            hash: file.sha256[..PRECACHE_HASH_DIGITS].to_owned(),
         })
         .collect();
     entries.sort_by(|a, b| a.url.cmp(&b.url));
@@ -191,15 +169,6 @@ mod tests {
     }
 
     #[test]
-    fn compacting_drops_comments_blank_lines_and_indentation_only() {
-        let source = "// a comment\n/**\n * docs\n */\nfunction f(a) {\n\n    return `//${a}`; // kept: not a whole line\n}\n  /** one line */\nf(1);\n";
-        assert_eq!(
-            compact_js(source),
-            "function f(a) {\nreturn `//${a}`; // kept: not a whole line\n}\nf(1);"
-        );
-    }
-
-    #[test]
     fn the_manifest_lists_shell_files_and_the_worker_wasm_with_their_hashes() {
         let worker = WorkerFiles::built();
         let manifest = precache_manifest(&site("body{}"), &worker);
@@ -214,7 +183,10 @@ mod tests {
                 "/pkg/mozi.wasm"
             ]
         );
-        assert_eq!(manifest[3].hash, sha256_hex(b"body{}")[..16]);
+        assert_eq!(
+            manifest[3].hash,
+            sha256_hex(b"body{}")[..PRECACHE_HASH_DIGITS]
+        );
     }
 
     #[test]
@@ -235,7 +207,7 @@ mod tests {
         );
         let manifest = config["precache"].as_str().expect("the manifest is text");
         let manifest = PrecacheManifest::parse(manifest.to_owned()).expect("a manifest");
-        let css_hash = &sha256_hex(b"body{}")[..16];
+        let css_hash = &sha256_hex(b"body{}")[..PRECACHE_HASH_DIGITS];
         assert_eq!(manifest.files().count(), 5);
         assert!(manifest
             .files()

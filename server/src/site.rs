@@ -2,7 +2,9 @@
 
 use crate::compression::{CompressionCache, Dictionary};
 use crate::service_worker::{assemble, script_file, WorkerFiles};
-use crate::static_files::{content_type, read_site, Asset, Assets, Caching, SiteFile};
+use crate::static_files::{
+    compact_split_loader, content_type, read_site, Asset, Assets, Caching, SiteFile,
+};
 use crate::StartError;
 use app::backend::AppState;
 use app::shell;
@@ -49,7 +51,12 @@ impl Site {
             });
         }
         let assets = tokio::task::spawn_blocking(move || {
-            let site = read_site(&site_root)?;
+            // Only here: a watched site serves its files from disk as they
+            // are, and its manifest must hash those bytes.
+            let site: Vec<_> = read_site(&site_root)?
+                .into_iter()
+                .map(compact_split_loader)
+                .collect();
             let dictionary = site
                 .iter()
                 .find(|file| file.url == main_module)

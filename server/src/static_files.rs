@@ -58,6 +58,43 @@ impl SiteFile {
     }
 }
 
+/// `source` without blank lines, lines that are only a `//` comment,
+/// `/* … */` blocks starting a line, and the indentation of every line.
+/// Only for JS whose strings and template literals never span lines (a
+/// line-based rewrite would change those): the worker's glue and bootstrap,
+/// and the split loader.
+pub fn compact_js(source: &str) -> String {
+    let mut lines = Vec::new();
+    let mut in_block_comment = false;
+    for line in source.lines().map(str::trim) {
+        if in_block_comment || line.starts_with("/*") {
+            in_block_comment = !line.ends_with("*/");
+        } else if !line.is_empty() && !line.starts_with("//") {
+            lines.push(line);
+        }
+    }
+    lines.join("\n")
+}
+
+/// The split loader (`/pkg/__wasm_split.*.js`) as a release serves it:
+/// compacted. cargo-leptos minifies the app's glue but writes the loader as
+/// wasm-split emits it, with a comment naming the pages of every chunk and
+/// indentation on every line: two fifths of its brotli bytes, which grow
+/// with each split point. Left as it is if it holds a template literal,
+/// which a line-based rewrite could change.
+pub fn compact_split_loader(file: SiteFile) -> SiteFile {
+    let is_loader = file
+        .url
+        .strip_prefix("/pkg/__wasm_split")
+        .is_some_and(|rest| rest.ends_with(".js"));
+    match std::str::from_utf8(&file.bytes) {
+        Ok(source) if is_loader && !source.contains('`') => {
+            SiteFile::new(file.url.clone(), Bytes::from(compact_js(source)))
+        }
+        _ => file,
+    }
+}
+
 /// Every file under `site_root`, sorted by URL.
 pub fn read_site(site_root: &Path) -> std::io::Result<Vec<SiteFile>> {
     let mut files = Vec::new();
@@ -294,6 +331,36 @@ mod tests {
             .iter()
             .map(|(name, value)| (name.clone(), HeaderValue::from_str(value).unwrap()))
             .collect()
+    }
+
+    #[test]
+    fn compacting_drops_comments_blank_lines_and_indentation_only() {
+        let source = "// a comment\n/**\n * docs\n */\n/* chunk_1: a, b */\nfunction f(a) {\n\n    return `//${a}`; // kept: not a whole line\n}\n  /** one line */\nf(1);\n";
+        assert_eq!(
+            compact_js(source),
+            "function f(a) {\nreturn `//${a}`; // kept: not a whole line\n}\nf(1);"
+        );
+    }
+
+    #[test]
+    fn the_split_loader_is_compacted_and_nothing_else() {
+        let loader = file(
+            "/pkg/__wasm_split.abc.js",
+            "/* a, b */\nconst x = 1;\n    f(x);\n",
+        );
+        assert_eq!(
+            &compact_split_loader(loader).bytes[..],
+            b"const x = 1;\nf(x);"
+        );
+        let with_template = file(
+            "/pkg/__wasm_split.abc.js",
+            "/* a */\nconst t = `\n  kept`;\n",
+        );
+        let unchanged = with_template.bytes.clone();
+        assert_eq!(compact_split_loader(with_template).bytes, unchanged);
+        let other = file("/pkg/mozi.js", "/* a */\nconst x = 1;\n");
+        let unchanged = other.bytes.clone();
+        assert_eq!(compact_split_loader(other).bytes, unchanged);
     }
 
     #[test]

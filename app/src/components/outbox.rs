@@ -1,6 +1,7 @@
 //! The outbox in the UI: each queued change's state, and the header's
 //! "N pending" with the list of what is not sent yet.
 
+use crate::any_view::IntoAnyView;
 use crate::outbox::use_outbox;
 use crate::sign_in_url;
 use leptos::prelude::*;
@@ -56,9 +57,28 @@ pub fn describe(mutation: &Mutation) -> String {
 }
 
 /// "N pending" while the signed-in user has queued changes; it opens the
-/// list of them. Also asks for a new sign-in when the server wanted one.
+/// list of them. Also asks for a new sign-in when the server wanted one,
+/// and says when the device could not keep a change. Most pages show none
+/// of it, and only in the browser: its code is a module of its own, loaded
+/// the first time there is something to show.
 #[component]
 pub fn PendingChanges() -> impl IntoView {
+    let outbox = use_outbox();
+    let shown = Memo::new(move |_| {
+        outbox.items.with(|items| !items.is_empty()) || outbox.error.with(Option::is_some)
+    });
+    move || shown.get().then(|| Suspend::new(load_queued_changes()))
+}
+
+/// The split point: the code of [`QueuedChanges`] is in the module this loads.
+#[leptos::lazy]
+fn load_queued_changes() -> AnyView {
+    view! { <QueuedChanges/> }.into_any_view()
+}
+
+/// What [`PendingChanges`] shows.
+#[component]
+fn QueuedChanges() -> impl IntoView {
     let outbox = use_outbox();
     let location = use_location();
     let open = RwSignal::new(false);

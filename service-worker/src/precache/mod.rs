@@ -93,8 +93,8 @@ async fn download_checked(entry: &Entry) -> Result<Response, SwError> {
     .await?;
     let bytes = Uint8Array::new(&body);
     let hash = sha256_hex(&bytes).await?;
-    // The manifest gives the digest's first hex digits (the server's
-    // `MANIFEST_HASH_DIGITS`); an empty one would match anything.
+    // The manifest gives the digest's first hex digits (`mozi_core::PRECACHE_HASH_DIGITS`);
+    // an empty one would match anything.
     if entry.hash.is_empty() || !hash.starts_with(&entry.hash) {
         return Err(SwError::new(
             code::PRECACHE_HASH_MISMATCH,

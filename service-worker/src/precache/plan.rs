@@ -1,6 +1,8 @@
 //! What an install has to do: for each manifest entry, reuse a stored copy
 //! with the same hash (from any version's precache) or download it.
 
+use mozi_core::PRECACHE_HASH_DIGITS;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub url: String,
@@ -13,7 +15,7 @@ impl Entry {
     /// into) is as good as a download; any other file is downloaded past it.
     pub fn is_content_addressed(&self) -> bool {
         self.hash
-            .get(..16)
+            .get(..PRECACHE_HASH_DIGITS)
             .is_some_and(|prefix| self.url.contains(prefix))
     }
 }
