@@ -4,11 +4,13 @@
 //! forgetting a signed-out user's data on the device (`device_data`).
 //! Their code is a module of the split wasm, loaded right after hydration
 //! (README, "Split wasm"): every page's first load is that much smaller.
-//! The worker precaches the module like every other, so it loads offline.
+//! The worker precaches the module like every other, so it loads offline;
+//! before that, a download that fails is tried again once online.
 
 use crate::components::Auth;
 use crate::live::LiveUpdates;
 use crate::pwa::WorkerStatus;
+use crate::split::SplitLoaderError;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -20,7 +22,7 @@ pub fn start_after_hydration(worker: WorkerStatus, live: LiveUpdates, auth: Auth
     Effect::new(move |_| {
         let owner = owner.clone();
         spawn_local(async move {
-            let start = load_background().await;
+            let start = crate::split::until_loaded(|| Box::pin(load_background())).await;
             match owner {
                 Some(owner) => owner.with(|| start(worker, live, auth)),
                 None => start(worker, live, auth),
@@ -31,9 +33,9 @@ pub fn start_after_hydration(worker: WorkerStatus, live: LiveUpdates, auth: Auth
 
 /// The split point: everything only [`start`] reaches is in the module
 /// this loads.
-#[leptos::lazy]
-fn load_background() -> fn(WorkerStatus, LiveUpdates, Auth) {
-    start
+#[leptos::wasm_split::wasm_split(background, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn load_background() -> Result<fn(WorkerStatus, LiveUpdates, Auth), SplitLoaderError> {
+    Ok(start)
 }
 
 fn start(worker: WorkerStatus, live: LiveUpdates, auth: Auth) {

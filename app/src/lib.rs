@@ -15,6 +15,8 @@ mod live;
 mod outbox;
 mod pwa;
 mod routes;
+#[cfg(feature = "hydrate")]
+mod split;
 
 use components::{OfflineIndicator, SiteHeader, UpdateToast, VersionFooter};
 use leptos::prelude::*;

@@ -1,4 +1,4 @@
-import { test, expect, open, signUp, startConversation, submitSignIn, uniqueName, waitForHydration } from "../support/fixtures";
+import { test, expect, open, signUp, startConversation, submitSignIn, uniqueName, waitForHydration, watchErrors } from "../support/fixtures";
 import { becomeControlled, stopAllWorkers, savedPages } from "../support/worker";
 import { pending } from "../support/outbox";
 import type { RunningServer } from "../support/server";
@@ -90,6 +90,34 @@ for (const outage of ["server stopped", "browser offline"] as Outage[]) {
     await context.close();
   });
 }
+
+test("a page whose code cannot be downloaded is loaded whole, and hydrates once it can be", async ({ browser, server }) => {
+  // No worker: nothing is precached, as on a first visit before the worker
+  // has stored the app. The session page's own module fails to download.
+  const context = await browser.newContext({ baseURL: server.url, serviceWorkers: "block" });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  const sessionCode = "**/pkg/split_session_route_view*.wasm";
+  await page.route(sessionCode, (route) => route.abort("internetdisconnected"));
+  await open(page, "/");
+  const link = page.locator(".session-card").first().getByRole("heading").getByRole("link");
+  const title = await link.innerText();
+
+  // Reached inside the app, the page is asked of the server whole.
+  const wholeLoad = page.waitForRequest((request) => request.isNavigationRequest());
+  await link.click();
+  expect(new URL((await wholeLoad).url()).pathname).toBe("/sessions/1");
+  await expect(page.getByRole("heading", { level: 1, name: title })).toBeVisible();
+  // The server's page, which hydrates once its code downloads: tried again
+  // every few seconds while the browser is online.
+  await expect(page.locator("body[data-hydrated]")).toHaveCount(0);
+  await page.unroute(sessionCode);
+  await expect(page.locator("body[data-hydrated]")).toHaveCount(1, { timeout: 15_000 });
+  await page.getByRole("link", { name: "Schedule" }).first().click();
+  await expect(page.locator(".session-card").first()).toBeVisible();
+  expect(errors.filter((error) => /panicked|unreachable/i.test(error))).toEqual([]);
+  await context.close();
+});
 
 test("a signed-out user's pages never show to the next user", async ({ browser, ownServer }) => {
   const server = ownServer;

@@ -67,12 +67,29 @@ pub fn PendingChanges() -> impl IntoView {
     let shown = Memo::new(move |_| {
         outbox.items.with(|items| !items.is_empty()) || outbox.error.with(Option::is_some)
     });
-    move || shown.get().then(|| Suspend::new(load_queued_changes()))
+    move || shown.get().then(|| Suspend::new(loaded_queued_changes()))
+}
+
+/// [`QueuedChanges`], once its module is loaded (in the browser; offline
+/// before the worker has precached it, once the browser is back online).
+/// `Send`, as a `Suspend` wants: the page has one thread.
+fn loaded_queued_changes() -> impl std::future::Future<Output = AnyView> + Send {
+    #[cfg(feature = "hydrate")]
+    return send_wrapper::SendWrapper::new(crate::split::until_loaded(|| {
+        Box::pin(load_queued_changes())
+    }));
+    #[cfg(not(feature = "hydrate"))]
+    return std::future::ready(queued_changes());
 }
 
 /// The split point: the code of [`QueuedChanges`] is in the module this loads.
-#[leptos::lazy]
-fn load_queued_changes() -> AnyView {
+#[cfg(feature = "hydrate")]
+#[leptos::wasm_split::wasm_split(queued_changes, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn load_queued_changes() -> Result<AnyView, crate::split::SplitLoaderError> {
+    Ok(queued_changes())
+}
+
+fn queued_changes() -> AnyView {
     view! { <QueuedChanges/> }.into_any_view()
 }
 

@@ -6,6 +6,7 @@
 //! from the worker's precache, as the pages' modules do.
 
 use super::Operation;
+use crate::split::SplitLoaderError;
 use mozi_core::{Applied, Mutation, UserId};
 use mozi_outbox::{Change, OutboxRecord};
 use mozi_outbox_browser::{queue, Listener, OutboxError, ReplayReport};
@@ -102,9 +103,9 @@ impl DeviceQueue for IndexedDbQueue {
 
 /// The split point: everything only [`IndexedDbQueue`] reaches is in the
 /// module this loads.
-#[leptos::lazy]
-fn load_device_queue() -> &'static dyn DeviceQueue {
-    &IndexedDbQueue
+#[leptos::wasm_split::wasm_split(device_queue, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn load_device_queue() -> Result<&'static dyn DeviceQueue, SplitLoaderError> {
+    Ok(&IndexedDbQueue)
 }
 
 thread_local! {
@@ -114,12 +115,15 @@ thread_local! {
     static LOADED: Cell<Option<&'static dyn DeviceQueue>> = const { Cell::new(None) };
 }
 
-/// The device queue; the first call fetches its code.
+/// The device queue; the first call fetches its code. Offline before the
+/// worker has precached it, that waits until the browser is back online:
+/// a message sent meanwhile shows as being queued, its text kept in the
+/// box and in its draft, and is queued then.
 pub async fn device_queue() -> &'static dyn DeviceQueue {
     if let Some(device) = LOADED.get() {
         return device;
     }
-    let device = load_device_queue().await;
+    let device = crate::split::until_loaded(|| Box::pin(load_device_queue())).await;
     LOADED.set(Some(device));
     device
 }

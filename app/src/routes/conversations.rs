@@ -12,7 +12,11 @@ use mozi_core::{
     UsernameList,
 };
 
-lazy_page!(ConversationsRoute, ConversationsPage);
+lazy_page!(
+    ConversationsRoute,
+    ConversationsPage,
+    conversations_route_view
+);
 
 /// `/messages`: conversations with their last message and unread count,
 /// and a form to start a new one.

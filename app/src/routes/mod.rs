@@ -1,21 +1,53 @@
 //! One file per page.
 
-/// `$route`, the page `$page` as a lazy route: its code is a module of the
-/// split wasm, fetched when the page is first shown (README, "Split wasm").
+/// `$route`, the page `$page` as a lazy route: its code is the module
+/// `$module` of the split wasm, fetched when the page is first shown
+/// (README, "Split wasm"). A page whose module cannot be fetched (offline,
+/// before the service worker has precached it) is loaded whole
+/// (`split::page_or_whole_load`), where `#[lazy_route]` would panic.
 macro_rules! lazy_page {
-    ($route:ident, $page:ident) => {
+    ($route:ident, $page:ident, $module:ident) => {
         pub struct $route;
 
-        #[leptos_router::lazy_route]
         impl leptos_router::LazyRoute for $route {
             fn data() -> Self {
                 Self
             }
 
-            fn view(_route: Self) -> AnyView {
-                use $crate::any_view::IntoAnyView;
-                view! { <$page/> }.into_any_view()
+            async fn view(_route: Self) -> AnyView {
+                #[cfg(feature = "hydrate")]
+                return $crate::split::page_or_whole_load(page_view().await);
+                #[cfg(not(feature = "hydrate"))]
+                return page();
             }
+
+            /// One attempt: the router awaits this before it shows the
+            /// page, and a failure shows when [`Self::view`] tries again.
+            async fn preload() {
+                #[cfg(feature = "hydrate")]
+                let _ = Self::load().await;
+            }
+        }
+
+        #[cfg(feature = "hydrate")]
+        impl $route {
+            /// Fetches the page's module, without showing it.
+            pub async fn load() -> Result<(), leptos::wasm_split::SplitLoaderError> {
+                load_page_view().await
+            }
+        }
+
+        fn page() -> AnyView {
+            use $crate::any_view::IntoAnyView;
+            view! { <$page/> }.into_any_view()
+        }
+
+        /// The split point: everything only the page reaches is in the
+        /// module this loads.
+        #[cfg(feature = "hydrate")]
+        #[leptos::wasm_split::wasm_split($module, wasm_split_path = ::leptos::wasm_split, preload(load_page_view), fallible)]
+        fn page_view() -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
+            Ok(page())
         }
     };
 }
@@ -43,12 +75,16 @@ pub use thread::ThreadRoute;
 /// did before the split. Hydrating while a chunk downloads would let the
 /// app's effects (the worker's version, the outbox's queue) change what
 /// parts of the page not hydrated yet show, and those parts would then not
-/// hydrate. The patterns are those of the `<Routes>` in [`crate::App`], in
-/// the same order: a page missing here stops hydration with a panic.
+/// hydrate. A download that fails (the network lost before the worker
+/// precached the page) is tried again once online; meanwhile the page
+/// works as the server sent it, through its plain forms and links. The
+/// patterns are those of the `<Routes>` in [`crate::App`], in the same
+/// order: a page missing here stops hydration with a panic.
 #[cfg(feature = "hydrate")]
 pub async fn load_current_page() {
+    use crate::split::{until_loaded, Loader};
     use leptos::prelude::window;
-    use leptos_router::{path, LazyRoute, PossibleRouteMatch};
+    use leptos_router::{path, PossibleRouteMatch};
 
     fn is(pattern: impl PossibleRouteMatch, path: &str) -> bool {
         pattern
@@ -58,21 +94,24 @@ pub async fn load_current_page() {
 
     let path = window().location().pathname().unwrap_or_default();
     let path = path.as_str();
-    if is(path!("/"), path) {
-        ScheduleRoute::preload().await;
+    let load: Loader<()> = if is(path!("/"), path) {
+        || Box::pin(ScheduleRoute::load())
     } else if is(path!("/sessions/:id"), path) {
-        SessionRoute::preload().await;
+        || Box::pin(SessionRoute::load())
     } else if is(path!("/my-schedule"), path) {
-        MyScheduleRoute::preload().await;
+        || Box::pin(MyScheduleRoute::load())
     } else if is(path!("/messages"), path) {
-        ConversationsRoute::preload().await;
+        || Box::pin(ConversationsRoute::load())
     } else if is(path!("/messages/:id"), path) {
-        ThreadRoute::preload().await;
+        || Box::pin(ThreadRoute::load())
     } else if is(path!("/login"), path) {
-        SignInRoute::preload().await;
+        || Box::pin(SignInRoute::load())
     } else if is(path!("/signup"), path) {
-        SignUpRoute::preload().await;
-    }
+        || Box::pin(SignUpRoute::load())
+    } else {
+        return;
+    };
+    until_loaded(load).await;
 }
 
 /// Pages that show one user's data. The server redirects a signed-out

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use mozi_core::{AppError, SessionId, SessionSummary};
 
-lazy_page!(MyScheduleRoute, MySchedulePage);
+lazy_page!(MyScheduleRoute, MySchedulePage, my_schedule_route_view);
 
 /// `/my-schedule`: the signed-in user's bookmarks in time order, as the
 /// device sees them: a removal still queued hides its session, an addition

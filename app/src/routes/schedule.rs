@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use mozi_core::{AppError, SessionSummary};
 
-lazy_page!(ScheduleRoute, SchedulePage);
+lazy_page!(ScheduleRoute, SchedulePage, schedule_route_view);
 
 /// `/?day=N`: the programme of one day, one tab per day.
 #[component]

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use mozi_core::{AppError, SessionId};
 
-lazy_page!(SessionRoute, SessionPage);
+lazy_page!(SessionRoute, SessionPage, session_route_view);
 
 /// `/sessions/:id`.
 #[component]

@@ -6,7 +6,7 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-lazy_page!(SignInRoute, SignInPage);
+lazy_page!(SignInRoute, SignInPage, sign_in_route_view);
 
 /// `/login?next=…`.
 #[component]

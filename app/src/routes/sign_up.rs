@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use mozi_core::{DisplayName, Password, Username};
 
-lazy_page!(SignUpRoute, SignUpPage);
+lazy_page!(SignUpRoute, SignUpPage, sign_up_route_view);
 
 /// `/signup?next=…`.
 #[component]

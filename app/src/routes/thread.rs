@@ -16,7 +16,7 @@ use mozi_outbox::OutboxRecord;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-lazy_page!(ThreadRoute, ThreadPage);
+lazy_page!(ThreadRoute, ThreadPage, thread_route_view);
 
 /// `/messages/:id`: one conversation and its composer. Messages still in
 /// the device's outbox show in their place with their state.
