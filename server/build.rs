@@ -25,6 +25,9 @@ const WASM_OPT_FLAGS: &[&str] = &[
     "--enable-mutable-globals",
     "--enable-reference-types",
     "--enable-multivalue",
+    // Metadata for linkers, which a browser ignores.
+    "--strip-producers",
+    "--strip-target-features",
 ];
 
 fn main() {

@@ -3,7 +3,8 @@
 use crate::compression::{CompressionCache, Dictionary};
 use crate::service_worker::{assemble, script_file, WorkerFiles};
 use crate::static_files::{
-    compact_split_loader, content_type, read_site, Asset, Assets, Caching, SiteFile,
+    compact_split_loader, content_type, read_site, strip_wasm_custom_sections, Asset, Assets,
+    Caching, SiteFile,
 };
 use crate::StartError;
 use app::backend::AppState;
@@ -56,6 +57,7 @@ impl Site {
             let site: Vec<_> = read_site(&site_root)?
                 .into_iter()
                 .map(compact_split_loader)
+                .map(strip_wasm_custom_sections)
                 .collect();
             let dictionary = site
                 .iter()

@@ -28,13 +28,15 @@ fn ThreadPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     // Where this page of older messages starts; `None` shows the latest.
-    let before = Memo::new(move |_| query.read().get("before"));
-    let id = Memo::new(move |_| {
+    // Plain closures: the resource below compares its source's values, and
+    // the router's maps change only when the address does.
+    let before = move || query.read().get("before");
+    let id = move || {
         params
             .read()
             .get("id")
             .and_then(|id| id.parse::<ConversationId>().ok())
-    });
+    };
     // Counts the messages of this conversation the server pushed that the
     // page does not show yet; only those make it refetch. Those this device
     // sent are shown already (queued, then delivered): refetching for each
@@ -42,7 +44,7 @@ fn ThreadPage() -> impl IntoView {
     let arrivals = Memo::new(move |previous: Option<&usize>| {
         let new = live.latest.with(|latest| {
             latest.as_ref().is_some_and(|message| {
-                Some(message.conversation_id) == id.get()
+                Some(message.conversation_id) == id()
                     && !outbox.sent_from_here_untracked(message.id)
             })
         });
@@ -50,9 +52,8 @@ fn ThreadPage() -> impl IntoView {
     });
     // A record of this conversation leaving the queue (delivered, mostly)
     // means the server has more to show; one joining it does not.
-    let queued_here = Memo::new(move |_| id.get().map_or(0, |id| outbox.count_in(id)));
     let deliveries = Memo::new(move |previous: Option<&(usize, usize)>| {
-        let now = queued_here.get();
+        let now = id().map_or(0, |id| outbox.count_in(id));
         match previous {
             Some(&(before, count)) if now < before => (now, count + 1),
             Some(&(_, count)) => (now, count),
@@ -70,12 +71,12 @@ fn ThreadPage() -> impl IntoView {
     let thread = Resource::new(
         move || {
             (
-                id.get(),
+                id(),
                 arrivals.get(),
                 live.refetches.get(),
                 deliveries.get().1,
                 auth.generation(),
-                before.get(),
+                before(),
             )
         },
         move |(id, .., before)| async move {
@@ -109,11 +110,10 @@ fn ThreadPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let me = auth.user.await?.map(|user| user.id);
                     let shown = match thread.await {
-                        Ok(thread) => Shown::from_server(thread, before.get_untracked().is_none()),
+                        Ok(thread) => Shown::from_server(thread, untrack(before).is_none()),
                         Err(error) => {
                             // Started on this device and not on the server yet.
-                            let started = id
-                                .get()
+                            let started = id()
                                 .and_then(|id| outbox.pending_start(id).map(|start| (id, start)));
                             let Some((conversation, start)) = started else {
                                 return Err(error);
@@ -143,7 +143,7 @@ fn ThreadPage() -> impl IntoView {
         </Transition>
         // Outside the part each refetch rebuilds: what is being typed never
         // lands in a box that is going away.
-        {move || id.get().map(|conversation| view! { <Composer conversation me state=composer/> })}
+        {move || id().map(|conversation| view! { <Composer conversation me state=composer/> })}
     }
 }
 
