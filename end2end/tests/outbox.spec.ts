@@ -246,6 +246,8 @@ test("after the session ends, changes wait and go once the user signs in again",
   const { context, page } = await signUp(browser, server.url, adaName);
   const thread = await startConversation(page, bobName, "before");
   await open(page, thread);
+  // Offline, the page's code comes from the worker's precache.
+  await becomeControlled(page);
   await context.setOffline(true);
   await send(page, "after expiry");
   await expect(pending(page)).toHaveText("1 pending");

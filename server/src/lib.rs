@@ -9,6 +9,7 @@ mod events;
 mod health;
 mod mutations;
 mod page_cache;
+mod release_rewrites;
 mod security;
 mod service_worker;
 mod sign_in_gate;

@@ -11,7 +11,8 @@
 //! its bytes change whenever any precached file does, which is what makes the
 //! browser install an update.
 
-use crate::static_files::{compact_js, sha256_hex, SiteFile};
+use crate::release_rewrites::compact_js;
+use crate::static_files::{sha256_hex, SiteFile};
 use axum::body::Bytes;
 use mozi_core::{PrecacheManifest, PRECACHE_HASH_DIGITS};
 use sha2::{Digest, Sha256};

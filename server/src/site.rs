@@ -1,11 +1,9 @@
 //! The site's files and `/sw.js`, served by the router's fallback.
 
 use crate::compression::{CompressionCache, Dictionary};
+use crate::release_rewrites::{compact_split_loader, strip_wasm_custom_sections};
 use crate::service_worker::{assemble, script_file, WorkerFiles};
-use crate::static_files::{
-    compact_split_loader, content_type, read_site, strip_wasm_custom_sections, Asset, Assets,
-    Caching, SiteFile,
-};
+use crate::static_files::{content_type, read_site, Asset, Assets, Caching, SiteFile};
 use crate::StartError;
 use app::backend::AppState;
 use app::shell;
