@@ -50,6 +50,9 @@ function download(origin, path, encoding, extraHeaders = {}) {
 
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
 
+// How far from Node's best brotli a very small file may be sent (see `measure`).
+const SMALL_FILE_SLACK_BYTES = 8;
+
 run(async () => {
   const site = builtSite();
   const pkg = join(site, "pkg");
@@ -75,7 +78,13 @@ run(async () => {
     }).length;
     const sent = brotli.headers["content-encoding"] === "br" ? brotli.body.length : identity.body.length;
     // Sent at a lower level than the best: compressed per request again.
-    const size = { raw: identity.body.length, gzip: gzip.body.length, brotli: sent, best, precompressed: sent <= best * 1.01 };
+    // Within 1 % of the best, or within a few bytes for a file of about a
+    // hundred: there the server's brotli encoder (the Rust port) and
+    // Node's (the C library) differ by their fixed overhead alone; a
+    // 107-byte module is 111 bytes from the one, 104 from the other, and
+    // is sent as it is.
+    const closeToBest = sent <= Math.max(best * 1.01, best + SMALL_FILE_SLACK_BYTES);
+    const size = { raw: identity.body.length, gzip: gzip.body.length, brotli: sent, best, precompressed: closeToBest };
     measured.set(url, size);
     return size;
   }

@@ -7,7 +7,9 @@
 //! (never while offline). A new worker installed while an older one
 //! controls the page waits; every open tab then shows "New version
 //! available". "Reload" tells the newest waiting worker to take over, and
-//! each tab reloads exactly once when it does. A first install (no
+//! each tab reloads exactly once when it does. The tap holds until a worker
+//! has: one that finishes installing after it (a newer one, which makes the
+//! worker told before redundant) is told too. A first install (no
 //! controller yet) shows nothing and reloads nothing.
 
 use leptos::prelude::*;
@@ -84,6 +86,8 @@ mod browser {
     thread_local! {
         /// Set once the page starts reloading into a new version.
         static RELOADING: Cell<bool> = const { Cell::new(false) };
+        /// Set once "Reload" is tapped in this tab.
+        static UPDATE_ASKED: Cell<bool> = const { Cell::new(false) };
     }
 
     /// Keeps a closure for the page's lifetime, as its listener must.
@@ -182,6 +186,9 @@ mod browser {
             listen(&installing, "statechange", move || {
                 if worker.state() == ServiceWorkerState::Installed && has_controller() {
                     status.update_waiting.set(true);
+                    if UPDATE_ASKED.get() {
+                        take_over(&worker);
+                    }
                 }
             });
         });
@@ -231,6 +238,7 @@ mod browser {
     }
 
     pub fn apply_update() {
+        UPDATE_ASKED.set(true);
         leptos::task::spawn_local(async {
             let container = window().navigator().service_worker();
             let Ok(ready) = container.ready() else {
@@ -243,8 +251,15 @@ mod browser {
             // The newest waiting worker, even if another update arrived
             // while the prompt was shown.
             if let Some(waiting) = registration.waiting() {
-                let _ = waiting.post_message(&PageToWorker::SkipWaiting.to_js());
+                take_over(&waiting);
             }
         });
+    }
+
+    /// Tells a waiting worker to take over.
+    fn take_over(worker: &ServiceWorker) {
+        // Fails only for a message that cannot be cloned; this one is a
+        // plain object.
+        let _ = worker.post_message(&PageToWorker::SkipWaiting.to_js());
     }
 }

@@ -164,6 +164,48 @@ test("every tab offers the new version and moves to it with one reload; drafts a
   }
 });
 
+test("a tap on Reload holds until a worker takes over, one that installs after the tap included", async ({ browser }) => {
+  const release = Release.copy();
+  const server = await RunningServer.start(release);
+  const context = await browser.newContext({ baseURL: server.url });
+  try {
+    const page = await context.newPage();
+    await open(page, "/");
+    await becomeControlled(page);
+    await deploy(server, () => release.addCss(".release-two { color: blue; }"));
+    await checkForUpdate(page);
+    await expect(toast(page)).toBeVisible();
+    // The worker told to take over never acts on it, as one made redundant
+    // by a newer install before it does: the page's message to it is lost.
+    await page.evaluate(() => {
+      const post = ServiceWorker.prototype.postMessage;
+      const lost = window as unknown as { skipWaitingLost?: boolean };
+      ServiceWorker.prototype.postMessage = function (this: ServiceWorker, ...args: Parameters<ServiceWorker["postMessage"]>) {
+        if (!lost.skipWaitingLost && (args[0] as { type?: string })?.type === "SKIP_WAITING") {
+          lost.skipWaitingLost = true;
+          return;
+        }
+        return post.apply(this, args);
+      } as ServiceWorker["postMessage"];
+    });
+    const loads = countLoads(page);
+    await toast(page).getByRole("button", { name: "Reload" }).click();
+    await expect
+      .poll(() => page.evaluate(() => (window as unknown as { skipWaitingLost?: boolean }).skipWaitingLost === true))
+      .toBe(true);
+    // The next version installs after the tap, and takes over without another.
+    const v3 = await deploy(server, () => release.addCss(".release-three { color: green; }"));
+    await checkForUpdate(page);
+    await expect(page.locator(".version")).toHaveText(v3);
+    await expect(toast(page)).toHaveCount(0);
+    expect(loads.value).toBe(1);
+  } finally {
+    await context.close();
+    await server.dispose();
+    release.dispose();
+  }
+});
+
 test("a first visit installs the app without a prompt or a reload", async ({ browser, server }) => {
   const context = await browser.newContext({ baseURL: server.url });
   try {
