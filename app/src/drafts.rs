@@ -33,8 +33,8 @@ impl Draft {
     }
 
     /// Keeps `text`; an empty text removes the draft.
+    #[cfg(feature = "hydrate")]
     pub fn save(&self, text: &str) {
-        #[cfg(feature = "hydrate")]
         if let Some(storage) = storage() {
             // A full or disabled storage only means the draft is not kept.
             let _ = if text.is_empty() {
@@ -43,8 +43,6 @@ impl Draft {
                 storage.set_item(&self.key, text)
             };
         }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = text;
     }
 }
 

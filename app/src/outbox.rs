@@ -632,15 +632,7 @@ pub fn random_uuid() -> uuid::Uuid {
 }
 
 /// Now, on the device's clock: a queued message keeps the time it was written.
+#[cfg(feature = "hydrate")]
 pub fn device_now() -> mozi_core::UnixMillis {
-    #[cfg(feature = "hydrate")]
-    {
-        mozi_outbox_browser::now()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.as_millis() as mozi_core::UnixMillis)
-    }
+    mozi_outbox_browser::now()
 }

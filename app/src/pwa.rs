@@ -164,7 +164,12 @@ mod browser {
         let registration = window().navigator().service_worker().register(WORKER_URL);
         leptos::task::spawn_local(async move {
             match JsFuture::from(registration).await {
-                Ok(registration) => watch_updates(registration.unchecked_into(), status),
+                // A browser that keeps service workers from this site may
+                // settle the registration with no registration at all.
+                Ok(registration) => match registration.dyn_into::<ServiceWorkerRegistration>() {
+                    Ok(registration) => watch_updates(registration, status),
+                    Err(_) => leptos::logging::warn!("no service worker: the browser refused it"),
+                },
                 Err(error) => {
                     leptos::logging::warn!("the service worker could not be registered: {error:?}")
                 }

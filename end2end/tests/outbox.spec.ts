@@ -3,6 +3,7 @@ import {
   expect,
   open,
   signUp,
+  signUpIn,
   startConversation,
   submitSignIn,
   uniqueName,
@@ -355,6 +356,46 @@ test("one person's queue is never sent as another's", async ({ browser, server }
       all.onsuccess = () => done(all.result);
     };
   }))).toBe(0);
+  await context.close();
+});
+
+test("a message sent before the box's own code has arrived waits for it, then goes once", async ({
+  browser,
+  server,
+}) => {
+  const [adaName, bobName] = [uniqueName("ada"), uniqueName("bob")];
+  await (await signUp(browser, server.url, bobName)).context.close();
+  // No worker: the page's modules come from the network, where the
+  // message box's module is held back until the test lets it go.
+  const context = await browser.newContext({ baseURL: server.url, serviceWorkers: "block" });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await signUpIn(page, adaName);
+  const thread = await startConversation(page, bobName, "hi bob");
+  let letGo = () => {};
+  const heldBack = new Promise<void>((done) => (letGo = done));
+  await context.route("**/pkg/split_composer.wasm*", async (route) => {
+    await heldBack;
+    await route.continue();
+  });
+  await open(page, thread);
+
+  const box = page.getByRole("textbox", { name: "Message" });
+  const sendButton = page.getByRole("button", { name: "Send" });
+  await box.fill("sent before the code");
+  await sendButton.click();
+  // Waiting: the text stays in the box, and the button says it is busy.
+  await expect(sendButton).toHaveAttribute("aria-busy", "true");
+  await page.waitForTimeout(500);
+  await expect(box).toHaveValue("sent before the code");
+  expect(await storedBodies(context, thread)).toEqual(["hi bob"]);
+
+  letGo();
+  await expect(box).toHaveValue("");
+  await expect(sendButton).toHaveAttribute("aria-busy", "false");
+  await expect(messages(page).last()).toContainText("sent before the code");
+  await expect.poll(() => storedBodies(context, thread)).toEqual(["hi bob", "sent before the code"]);
+  expect(errors).toEqual([]);
   await context.close();
 });
 

@@ -39,12 +39,20 @@ pub fn compact_js(source: &str) -> String {
 ///   Each request now starts in a task of its own, which the browser may
 ///   run between other work.
 ///
+/// - wasm-split writes out how to fetch and instantiate each module, the
+///   same four lines for every one of the eighty but for its name: a
+///   release writes them once (`loadModule`), and names the loaders of
+///   the chunks `$<n>` instead of `__chunk_<n>`, which every page's list of
+///   the chunks it needs repeats.
+///
 /// Left as it is if it holds a template literal, which a line-based rewrite
 /// could change.
 pub fn compact_split_loader(file: SiteFile) -> SiteFile {
     /// Where the loader's `makeLoad` asks for a module, and how a release
     /// does: once a task of its own has started.
     const FETCH: &str = "const instantiate = fetcher();";
+    /// How wasm-split names the loader of a chunk, before its number.
+    const CHUNK_LOADER: &str = "__chunk_";
     const FETCH_IN_A_TASK: &str = "const instantiate = await new Promise(nextTask).then(fetcher);";
     // A message the loader posts itself, not a timer: a browser holds back
     // the timers of a tab in the background, not its messages. One channel,
@@ -56,7 +64,10 @@ pub fn compact_split_loader(file: SiteFile) -> SiteFile {
         .is_some_and(|rest| rest.ends_with(".js"));
     match std::str::from_utf8(&file.bytes) {
         Ok(source) if is_loader && !source.contains('`') => {
-            let mut served = compact_js(source);
+            let mut served = load_modules_alike(&compact_js(source));
+            if !served.contains('$') {
+                served = served.replace(CHUNK_LOADER, "$");
+            }
             if served.contains(FETCH) {
                 served = served.replace(FETCH, FETCH_IN_A_TASK);
                 served.push('\n');
@@ -66,6 +77,45 @@ pub fn compact_split_loader(file: SiteFile) -> SiteFile {
         }
         _ => file,
     }
+}
+
+/// The compacted loader with each module's `makeLoad(() => { … }, deps)`
+/// written as `loadModule("name", deps)`, defined once before the first.
+fn load_modules_alike(loader: &str) -> String {
+    const FETCHES: &str = "makeLoad(() => {\nconst src = fetch(new URL(\"./";
+    const INSTANTIATES: &str = ".wasm\", import.meta.url));\nreturn async (imports) => (WebAssembly.instantiateStreaming(src, imports));\n}\n, ";
+    const LOAD_MODULE: &str = "const loadModule = (name, deps) => makeLoad(() => {\nconst src = fetch(new URL(\"./\" + name + \".wasm\", import.meta.url));\nreturn async (imports) => (WebAssembly.instantiateStreaming(src, imports));\n}, deps);\n";
+    let Some(first) = loader.find(FETCHES) else {
+        return loader.to_owned();
+    };
+    // On the line before the first module's: `const` is not hoisted.
+    let line_start = loader[..first].rfind('\n').map_or(0, |newline| newline + 1);
+    let mut served = String::with_capacity(loader.len());
+    served.push_str(&loader[..line_start]);
+    served.push_str(LOAD_MODULE);
+    let mut rest = &loader[line_start..];
+    while let Some(at) = rest.find(FETCHES) {
+        let after = &rest[at + FETCHES.len()..];
+        let name = after.find(INSTANTIATES).map(|end| &after[..end]);
+        let Some(name) = name.filter(|name| {
+            !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_')
+        }) else {
+            // Not the shape wasm-split writes: kept as it is.
+            served.push_str(&rest[..at + FETCHES.len()]);
+            rest = after;
+            continue;
+        };
+        served.push_str(&rest[..at]);
+        served.push_str("loadModule(\"");
+        served.push_str(name);
+        served.push_str("\", ");
+        rest = &after[name.len() + INSTANTIATES.len()..];
+    }
+    served.push_str(rest);
+    served
 }
 
 /// A wasm module of the site as a release serves it: without its custom
@@ -147,7 +197,7 @@ mod tests {
     }
 
     #[test]
-    fn the_split_loader_is_compacted_and_fetches_in_tasks_of_their_own_and_nothing_else() {
+    fn the_split_loader_is_compacted_loads_modules_alike_and_fetches_in_tasks_of_their_own() {
         let loader = file(
             "/pkg/__wasm_split.abc.js",
             "/* a, b */\nconst x = 1;\n    f(x);\n",
@@ -168,6 +218,20 @@ mod tests {
              const taskChannel = new MessageChannel(), queued = [];\n\
              taskChannel.port1.onmessage = () => queued.shift()();\n\
              const nextTask = (start) => { queued.push(start); taskChannel.port2.postMessage(0); };"
+        );
+        let modules = file(
+            "/pkg/__wasm_split.abc.js",
+            "function makeLoad(fetcher, deps) {}\n/* a, b */\nconst __chunk_1 = makeLoad(() => {\n    const src = fetch(new URL(\"./chunk_1.wasm\", import.meta.url));\n    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));\n}\n, []);\nexport const __load_a = wrap(makeLoad(() => {\n    const src = fetch(new URL(\"./split_a.wasm\", import.meta.url));\n    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));\n}\n, [__chunk_1]));\n",
+        );
+        assert_eq!(
+            std::str::from_utf8(&compact_split_loader(modules).bytes).unwrap(),
+            "function makeLoad(fetcher, deps) {}\n\
+             const loadModule = (name, deps) => makeLoad(() => {\n\
+             const src = fetch(new URL(\"./\" + name + \".wasm\", import.meta.url));\n\
+             return async (imports) => (WebAssembly.instantiateStreaming(src, imports));\n\
+             }, deps);\n\
+             const $1 = loadModule(\"chunk_1\", []);\n\
+             export const __load_a = wrap(loadModule(\"split_a\", [$1]));"
         );
         let with_template = file(
             "/pkg/__wasm_split.abc.js",

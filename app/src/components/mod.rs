@@ -2,6 +2,7 @@
 
 mod auth;
 mod bookmark;
+mod composer;
 mod error;
 mod header;
 mod offline;
@@ -10,8 +11,9 @@ mod session_card;
 
 pub use auth::{provide_auth, typed, use_auth, Auth};
 pub use bookmark::BookmarkButton;
+pub use composer::Composer;
 pub use error::{ErrorNotice, Loading};
 pub use header::SiteHeader;
 pub use offline::{OfflineIndicator, UpdateToast, VersionFooter};
-pub use outbox::{status_label, PendingChanges, QueuedStatus};
+pub use outbox::{PendingChanges, QueuedStatus};
 pub use session_card::SessionCard;

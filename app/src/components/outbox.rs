@@ -31,7 +31,7 @@ pub fn QueuedStatus(record: Arc<OutboxRecord>) -> impl IntoView {
 }
 
 /// A queued record's state, in words.
-pub fn status_label(state: &ItemState) -> &'static str {
+fn status_label(state: &ItemState) -> &'static str {
     match state {
         ItemState::Failed { .. } => "Failed",
         ItemState::NeedsSignIn => "Waiting for sign-in",

@@ -1,16 +1,15 @@
 use crate::api::messaging::{get_thread, mark_read};
-use crate::components::{status_label, use_auth, ErrorNotice, Loading, QueuedStatus};
-use crate::drafts::Draft;
+use crate::components::{use_auth, Composer, ErrorNotice, Loading, QueuedStatus};
 use crate::live::use_live_updates;
-use crate::outbox::{device_now, random_uuid, use_outbox, PendingStart};
+use crate::outbox::{use_outbox, PendingStart};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use mozi_core::{
-    format_clock, format_date, AppError, ConversationId, MessageBody, MessageId, MessageView,
-    Mutation, Thread, UnixMillis, UserId,
+    format_clock, format_date, AppError, ConversationId, MessageId, MessageView, Mutation, Thread,
+    UnixMillis, UserId,
 };
 use mozi_outbox::OutboxRecord;
 use std::collections::HashSet;
@@ -60,7 +59,6 @@ fn ThreadPage() -> impl IntoView {
             None => (now, 0),
         }
     });
-    let composer = ComposerState::default();
     let me = Memo::new(move |_| {
         auth.user
             .get()
@@ -143,7 +141,7 @@ fn ThreadPage() -> impl IntoView {
         </Transition>
         // Outside the part each refetch rebuilds: what is being typed never
         // lands in a box that is going away.
-        {move || id().map(|conversation| view! { <Composer conversation me state=composer/> })}
+        {move || id().map(|conversation| view! { <Composer conversation me/> })}
     }
 }
 
@@ -213,24 +211,6 @@ impl Entry {
             Entry::Queued { created_at, .. } => *created_at,
         }
     }
-
-    /// What a row shows changes only with this: the list rebuilds the rows
-    /// whose key is new, and keeps the others.
-    fn key(&self) -> (MessageId, Option<(&'static str, Option<String>)>) {
-        match self {
-            Entry::Stored(message) => (message.id, None),
-            Entry::Queued { record, .. } => {
-                let id = match &record.mutation {
-                    Mutation::SendMessage { id, .. } => *id,
-                    _ => MessageId(record.key.0),
-                };
-                (
-                    id,
-                    Some((status_label(&record.state), record.last_error.clone())),
-                )
-            }
-        }
-    }
 }
 
 /// The server's messages, those delivered from the queue since, and those
@@ -253,9 +233,15 @@ fn MessageList(
     let entries = move || {
         let mut known: HashSet<MessageId> = HashSet::new();
         let mut entries: Vec<Entry> = Vec::new();
+        // In the order written, after any of the same time: each source is
+        // in that order already, so most land at the end.
+        let mut add = |entry: Entry| {
+            let at = entries.partition_point(|shown| shown.created_at() <= entry.created_at());
+            entries.insert(at, entry);
+        };
         let mut add_stored = |message: &MessageView| {
             if message.conversation_id == conversation && known.insert(message.id) {
-                entries.push(Entry::Stored(message.clone()));
+                add(Entry::Stored(message.clone()));
             }
         };
         let since = stored
@@ -276,11 +262,10 @@ fn MessageList(
             if let Mutation::SendMessage { id, created_at, .. } = &record.mutation {
                 if !known.contains(id) {
                     let created_at = *created_at;
-                    entries.push(Entry::Queued { record, created_at });
+                    add(Entry::Queued { record, created_at });
                 }
             }
         }
-        entries.sort_by_key(Entry::created_at);
         entries
     };
     let entries = Memo::new(move |_| entries());
@@ -316,7 +301,7 @@ fn MessageList(
             <ol class="messages" aria-label="Messages">
                 // Keyed: a message queued or delivered adds or changes its
                 // own row, whatever the length of the thread.
-                <For each=newest key=Entry::key children=move |entry| message_item(entry, me)/>
+                {move || newest().into_iter().map(|entry| message_item(entry, me)).collect_view()}
             </ol>
         </Show>
     }
@@ -360,110 +345,5 @@ fn message_item(entry: Entry, me: Option<UserId>) -> impl IntoView {
             <p class="body">{body}</p>
             {status}
         </li>
-    }
-}
-
-/// What is being written, kept by the page across refetches.
-#[derive(Clone, Copy)]
-struct ComposerState {
-    body: RwSignal<String>,
-    error: RwSignal<Option<String>>,
-    queuing: RwSignal<bool>,
-}
-
-impl Default for ComposerState {
-    fn default() -> Self {
-        Self {
-            body: RwSignal::new(String::new()),
-            error: RwSignal::new(None),
-            queuing: RwSignal::new(false),
-        }
-    }
-}
-
-/// The message box. Checks the message as the server will, then queues it
-/// on the device; the text stays until it is safely queued.
-#[component]
-fn Composer(
-    conversation: ConversationId,
-    me: Memo<Option<UserId>>,
-    state: ComposerState,
-) -> impl IntoView {
-    let outbox = use_outbox();
-    let ComposerState {
-        body,
-        error,
-        queuing,
-    } = state;
-    let draft = move || me.get_untracked().map(|me| Draft::new(me, conversation));
-    let keep_draft = move |text: &str| {
-        if let Some(draft) = draft() {
-            draft.save(text);
-        }
-    };
-    // Effects run only in the browser, after hydration: the draft returns then.
-    Effect::new(move |_| {
-        let saved = me.get().and_then(|me| Draft::new(me, conversation).load());
-        if let Some(saved) = saved.filter(|_| body.get_untracked().is_empty()) {
-            body.set(saved);
-        }
-    });
-
-    let submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        let text = body.get_untracked();
-        let valid = match MessageBody::parse(&text) {
-            Ok(valid) => valid,
-            Err(invalid) => {
-                error.set(Some(invalid.to_string()));
-                return;
-            }
-        };
-        error.set(None);
-        queuing.set(true);
-        let mutation = Mutation::SendMessage {
-            conversation,
-            id: MessageId(random_uuid()),
-            body: valid.as_str().to_owned(),
-            created_at: device_now(),
-        };
-        spawn_local(async move {
-            match outbox.enqueue(mutation).await {
-                Ok(()) => {
-                    // Text typed meanwhile stays.
-                    if body.get_untracked() == text {
-                        body.set(String::new());
-                        keep_draft("");
-                    }
-                }
-                Err(reason) => error.set(Some(reason)),
-            }
-            queuing.set(false);
-        });
-    };
-
-    view! {
-        <form class="composer" method="post" action="/api/send_message" on:submit=submit>
-            <input type="hidden" name="conversation" value=conversation.to_string()/>
-            <input type="hidden" name="id" value=MessageId(random_uuid()).to_string()/>
-            <label for="message-body">"Message"</label>
-            <textarea
-                id="message-body"
-                name="body"
-                rows="3"
-                aria-invalid=move || error.get().is_some().to_string()
-                aria-describedby="composer-status"
-                prop:value=move || body.get()
-                on:input=move |event| {
-                    let text = event_target_value(&event);
-                    keep_draft(&text);
-                    body.set(text);
-                }
-            ></textarea>
-            <p id="composer-status" class="composer-status">
-                {move || error.get().map(|message| view! { <span class="form-error" role="alert">{message}</span> })}
-            </p>
-            <button type="submit" aria-busy=move || queuing.get().to_string()>"Send"</button>
-        </form>
     }
 }
