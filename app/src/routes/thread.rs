@@ -299,8 +299,9 @@ fn MessageList(
                 })
             }}
             <ol class="messages" aria-label="Messages">
-                // Keyed: a message queued or delivered adds or changes its
-                // own row, whatever the length of the thread.
+                // Rebuilt in place, row by row: at most a page of rows, each
+                // compared with the one before it. A keyed list's diff and
+                // hash maps were 6.6 KB of the page's first load.
                 {move || newest().into_iter().map(|entry| message_item(entry, me)).collect_view()}
             </ol>
         </Show>
