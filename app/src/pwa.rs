@@ -82,6 +82,10 @@ mod browser {
     const OFFLINE_MARKER: &str = "meta[name=mozi-offline]";
     const WORKER_URL: &str = "/sw.js";
     const HOURLY_CHECK_MS: i32 = 60 * 60 * 1000;
+    /// After a tap on "Reload", how often and for how long the page asks
+    /// the waiting worker to take over.
+    const TAKE_OVER_ASKS: u32 = 15;
+    const TAKE_OVER_ASKED_AGAIN_MS: i32 = 2_000;
 
     thread_local! {
         /// Set once the page starts reloading into a new version.
@@ -254,11 +258,31 @@ mod browser {
             };
             let registration: ServiceWorkerRegistration = registration.unchecked_into();
             // The newest waiting worker, even if another update arrived
-            // while the prompt was shown.
-            if let Some(waiting) = registration.waiting() {
-                take_over(&waiting);
+            // while the prompt was shown; asked again until one takes over
+            // and the page reloads. Clean-clone runs saw a told worker stay
+            // waiting, with no activation, now and then: the message may
+            // reach a worker that does not act on it.
+            for _ in 0..TAKE_OVER_ASKS {
+                if let Some(waiting) = registration.waiting() {
+                    take_over(&waiting);
+                }
+                pause(TAKE_OVER_ASKED_AGAIN_MS).await;
             }
         });
+    }
+
+    /// Resolves after `ms` milliseconds.
+    async fn pause(ms: i32) {
+        let wait = js_sys::Promise::new(&mut |resolve, _| {
+            // Cannot fail in a window; if it did, the next ask comes at once.
+            if window()
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+                .is_err()
+            {
+                let _ = resolve.call0(&wasm_bindgen::JsValue::UNDEFINED);
+            }
+        });
+        let _ = JsFuture::from(wait).await;
     }
 
     /// Tells a waiting worker to take over.

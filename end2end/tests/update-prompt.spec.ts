@@ -176,13 +176,16 @@ test("a tap on Reload holds until a worker takes over, one that installs after t
     await checkForUpdate(page);
     await expect(toast(page)).toBeVisible();
     // The worker told to take over never acts on it, as one made redundant
-    // by a newer install before it does: the page's message to it is lost.
+    // by a newer install before it does: the page's messages to it are lost
+    // until the newer one has installed.
     await page.evaluate(() => {
       const post = ServiceWorker.prototype.postMessage;
-      const lost = window as unknown as { skipWaitingLost?: boolean };
+      const held = window as unknown as { skipWaitingHeld: boolean; skipWaitingLost: number };
+      held.skipWaitingHeld = true;
+      held.skipWaitingLost = 0;
       ServiceWorker.prototype.postMessage = function (this: ServiceWorker, ...args: Parameters<ServiceWorker["postMessage"]>) {
-        if (!lost.skipWaitingLost && (args[0] as { type?: string })?.type === "SKIP_WAITING") {
-          lost.skipWaitingLost = true;
+        if (held.skipWaitingHeld && (args[0] as { type?: string })?.type === "SKIP_WAITING") {
+          held.skipWaitingLost += 1;
           return;
         }
         return post.apply(this, args);
@@ -191,11 +194,15 @@ test("a tap on Reload holds until a worker takes over, one that installs after t
     const loads = countLoads(page);
     await toast(page).getByRole("button", { name: "Reload" }).click();
     await expect
-      .poll(() => page.evaluate(() => (window as unknown as { skipWaitingLost?: boolean }).skipWaitingLost === true))
-      .toBe(true);
+      .poll(() => page.evaluate(() => (window as unknown as { skipWaitingLost: number }).skipWaitingLost))
+      .toBeGreaterThan(0);
     // The next version installs after the tap, and takes over without another.
     const v3 = await deploy(server, () => release.addCss(".release-three { color: green; }"));
     await checkForUpdate(page);
+    await expect
+      .poll(() => page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.installing === null))
+      .toBe(true);
+    await page.evaluate(() => ((window as unknown as { skipWaitingHeld: boolean }).skipWaitingHeld = false));
     await expect(page.locator(".version")).toHaveText(v3);
     await expect(toast(page)).toHaveCount(0);
     expect(loads.value).toBe(1);

@@ -99,6 +99,8 @@ pub async fn on_message(event: ExtendableMessageEvent) -> Result<(), JsValue> {
     let state = WorkerState::get()?;
     match PageToWorker::from_js(&event.data()) {
         Some(PageToWorker::SkipWaiting) => {
+            // In the log a test keeps: a page asked this version to take over.
+            web_sys::console::info_1(&format!("MOZI {}: asked to take over", state.version).into());
             resolve(scope().skip_waiting()?, error::code::NOT_STARTED).await?;
         }
         Some(PageToWorker::ClearUserData) => respond::clear_user_data().await,
