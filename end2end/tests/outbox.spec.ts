@@ -374,7 +374,9 @@ test("a message sent before the box's own code has arrived waits for it, then go
   const thread = await startConversation(page, bobName, "hi bob");
   let letGo = () => {};
   const heldBack = new Promise<void>((done) => (letGo = done));
+  let held = 0;
   await context.route("**/pkg/split_composer.wasm*", async (route) => {
+    held += 1;
     await heldBack;
     await route.continue();
   });
@@ -386,7 +388,7 @@ test("a message sent before the box's own code has arrived waits for it, then go
   await sendButton.click();
   // Waiting: the text stays in the box, and the button says it is busy.
   await expect(sendButton).toHaveAttribute("aria-busy", "true");
-  await page.waitForTimeout(500);
+  await expect.poll(() => held).toBeGreaterThan(0);
   await expect(box).toHaveValue("sent before the code");
   expect(await storedBodies(context, thread)).toEqual(["hi bob"]);
 
