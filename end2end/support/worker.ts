@@ -75,7 +75,15 @@ export async function dispatchSync(
  */
 export async function precachedFiles(page: Page, needles: string[]): Promise<[string, string[]][]> {
   return page.evaluate(async (needles) => {
-    const name = (await caches.keys()).find((cache) => cache.startsWith("mozi-precache-"));
+    // Right after an update, activation is still deleting the previous
+    // version's precache: wait until one version's is left.
+    let precaches: string[] = [];
+    for (let tries = 0; tries < 100; tries += 1) {
+      precaches = (await caches.keys()).filter((cache) => cache.startsWith("mozi-precache-"));
+      if (precaches.length <= 1) break;
+      await new Promise((next) => setTimeout(next, 50));
+    }
+    const name = precaches[0];
     if (!name) return [];
     const cache = await caches.open(name);
     const files: [string, string[]][] = [];
