@@ -10,7 +10,7 @@ import {
   watchErrors,
 } from "../support/fixtures";
 import { becomeControlled, dispatchSync, savedPages } from "../support/worker";
-import { messages, pending, send, storedBodies, storedBookmarks } from "../support/outbox";
+import { conversationOf, messages, pending, send, storedBodies, storedBookmarks } from "../support/outbox";
 
 test("changes made offline reach the server once, in order, with the page closed", async ({ browser, server }) => {
   const [adaName, bobName, catName] = [uniqueName("ada"), uniqueName("bob"), uniqueName("cat")];
@@ -239,6 +239,55 @@ test("a refused change shows Failed with the reason; Retry and Discard work", as
   await expect(messages(page)).toHaveText([/are you there\?.*Sent/]);
   await expect(pending(page)).toHaveCount(0);
   await context.close();
+});
+
+test("focus stays with its message when the rows move, and goes to the list when its control goes", async ({
+  browser,
+  server,
+}) => {
+  const [adaName, bobName] = [uniqueName("ada"), uniqueName("bob")];
+  const bob = await signUp(browser, server.url, bobName);
+  // No worker: the page sends its queue itself, through the route below.
+  const context = await browser.newContext({ baseURL: server.url, serviceWorkers: "block" });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await signUpIn(page, adaName);
+  const thread = await startConversation(page, bobName, "hi bob");
+  const conversation = conversationOf(thread);
+  // Bob writes a full page: the thread shows only the newest rows, and each
+  // new message slides every row up by one.
+  const bobSays = (body: string) =>
+    bob.context.request.post("/api/send_message", {
+      form: { conversation, id: crypto.randomUUID(), body },
+      headers: { origin: server.url, "sec-fetch-site": "same-origin", accept: "application/json" },
+    });
+  for (let n = 1; n <= 50; n++) expect((await bobSays(`bob ${n}`)).ok()).toBe(true);
+  // From here the server refuses Ada's messages: each is sent to a conversation that does not exist.
+  await context.route("**/api/mutations", (route) =>
+    route.continue({ postData: (route.request().postData() ?? "").replaceAll(conversation, crypto.randomUUID()) }),
+  );
+  await open(page, thread);
+  await send(page, "mine");
+  const rows = messages(page);
+  const mine = rows.filter({ hasText: "mine" });
+  await expect(mine).toContainText("Failed");
+  await expect(rows.last()).toContainText("mine");
+
+  // A new message slides the rows: focus stays on this message's Retry.
+  await mine.getByRole("button", { name: "Retry" }).focus();
+  expect((await bobSays("bob 51")).ok()).toBe(true);
+  await expect(rows.last()).toContainText("bob 51");
+  await expect(rows.nth(-2)).toContainText("mine");
+  await expect(mine.getByRole("button", { name: "Retry" })).toBeFocused();
+
+  // Discarded from the keyboard: the row shows another message now, and focus is on the list.
+  await mine.getByRole("button", { name: "Discard" }).focus();
+  await page.keyboard.press("Enter");
+  await expect(mine).toHaveCount(0);
+  await expect(page.getByRole("list", { name: "Messages" })).toBeFocused();
+  await expect(pending(page)).toHaveCount(0);
+  expect(errors).toEqual([]);
+  await Promise.all([context.close(), bob.context.close()]);
 });
 
 test("after the session ends, changes wait and go once the user signs in again", async ({ browser, server }) => {

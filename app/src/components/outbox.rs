@@ -19,12 +19,14 @@ pub fn QueuedStatus(record: Arc<OutboxRecord>) -> impl IntoView {
     let label = status_label(&record.state);
     let failed = matches!(record.state, ItemState::Failed { .. });
     view! {
-        <span class="delivery" class:failed=failed>
+        // Keyed with its record, and its controls named, so that focus can
+        // find them again when the thread's rows move (`routes::thread`).
+        <span class="delivery" class:failed=failed data-key=key.to_string()>
             <span class="state">{label}</span>
             {record.last_error.clone().map(|detail| view! { <span class="detail">{detail}</span> })}
             {failed.then(|| view! {
-                <button type="button" on:click=move |_| outbox.retry(key)>"Retry"</button>
-                <button type="button" on:click=move |_| outbox.discard(key)>"Discard"</button>
+                <button type="button" name="retry" on:click=move |_| outbox.retry(key)>"Retry"</button>
+                <button type="button" name="discard" on:click=move |_| outbox.discard(key)>"Discard"</button>
             })}
         </span>
     }

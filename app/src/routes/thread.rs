@@ -298,11 +298,22 @@ fn MessageList(
                     </p>
                 })
             }}
-            <ol class="messages" aria-label="Messages">
+            // Focusable from code only: focus lands here when the message
+            // whose control had it goes (`row_focus`).
+            <ol class="messages" aria-label="Messages" tabindex="-1">
                 // Rebuilt in place, row by row: at most a page of rows, each
                 // compared with the one before it. A keyed list's diff and
                 // hash maps were 6.6 KB of the page's first load.
-                {move || newest().into_iter().map(|entry| message_item(entry, me)).collect_view()}
+                {move || {
+                    #[cfg(feature = "hydrate")]
+                    let focused = row_focus::focused();
+                    let rows = newest().into_iter().map(|entry| message_item(entry, me)).collect_view();
+                    #[cfg(feature = "hydrate")]
+                    if let Some(focused) = focused {
+                        queue_microtask(move || row_focus::restore(focused));
+                    }
+                    rows
+                }}
             </ol>
         </Show>
     }
@@ -346,5 +357,49 @@ fn message_item(entry: Entry, me: Option<UserId>) -> impl IntoView {
             <p class="body">{body}</p>
             {status}
         </li>
+    }
+}
+
+/// Keeps focus where it was in the list. The rows are rebuilt in place,
+/// position by position, and the whole list anew when the thread is
+/// fetched again: when rows move (a message is discarded, one lands before
+/// others, the newest page slides on), the control that had focus would be
+/// showing another message's, and when the list is replaced, focus would
+/// fall back to the page. Focus follows its control to its new row instead,
+/// or goes to the list when that control has gone.
+#[cfg(feature = "hydrate")]
+mod row_focus {
+    use leptos::prelude::document;
+    use wasm_bindgen::JsCast;
+    use web_sys::HtmlElement;
+
+    const LIST: &str = "ol.messages";
+
+    /// Where focus is to go back to, as a selector, when it is in the list:
+    /// read before the rows are rebuilt. The list's controls are a queued
+    /// message's, named by what they do, inside its status, which holds
+    /// its record's key (a UUID): neither needs quoting.
+    pub fn focused() -> Option<String> {
+        let focused = document().active_element()?;
+        if focused.matches(LIST).unwrap_or(false) {
+            return Some(LIST.to_owned());
+        }
+        let status = focused.closest("ol.messages [data-key]").ok()??;
+        Some(format!(
+            "{LIST} [data-key=\"{}\"] button[name=\"{}\"]",
+            status.get_attribute("data-key")?,
+            focused.get_attribute("name")?
+        ))
+    }
+
+    /// Run once the rows show their new messages.
+    pub fn restore(selector: String) {
+        let document = document();
+        let target = [selector.as_str(), LIST]
+            .into_iter()
+            .find_map(|selector| document.query_selector(selector).ok().flatten());
+        if let Some(target) = target.and_then(|target| target.dyn_into::<HtmlElement>().ok()) {
+            let _ = target.focus();
+        }
     }
 }
