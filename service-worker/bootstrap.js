@@ -6,10 +6,10 @@
 // needs is instantiated. A failed instantiation is forgotten so the next
 // event tries again instead of leaving this worker broken.
 //
-// The server prepends `self.__MOZI` (version, precache manifest, the name
+// The server puts `self.__MOZI` (version, precache manifest, the name
 // of this version's precache, and the URLs of the two wasm files, named by
-// their content hashes) and both
-// modules' wasm-bindgen glue (globals `wasm_bindgen`, `mozi_outbox`). The wasm
+// their content hashes) before this bootstrap, and both modules'
+// wasm-bindgen glue (globals `wasm_bindgen`, `mozi_outbox`) after it. The wasm
 // files are precached: taken from Cache Storage, the worker starts without
 // the network; only the first install (or an upgrade to a new wasm)
 // downloads them, through the HTTP cache, which the precache then reuses.
@@ -49,15 +49,20 @@ function once(instantiate) {
   };
 }
 
+// Each module's bytes are awaited before its glue's global is touched: the
+// glue follows this bootstrap in the script, and the first instantiation
+// starts before it has been evaluated.
 const rust = once(async () => {
-  wasm_bindgen.initSync({ module: await wasmBytes(self.__MOZI.wasm) });
+  const module = await wasmBytes(self.__MOZI.wasm);
+  wasm_bindgen.initSync({ module });
   wasm_bindgen.start(self.__MOZI);
   started = wasm_bindgen;
   return wasm_bindgen;
 });
 
 const outbox = once(async () => {
-  mozi_outbox.initSync({ module: await wasmBytes(self.__MOZI.outbox) });
+  const module = await wasmBytes(self.__MOZI.outbox);
+  mozi_outbox.initSync({ module });
   return mozi_outbox;
 });
 

@@ -144,8 +144,10 @@ test("an update downloads only the changed file and a small /sw.js, and removes 
 function inlinedWorker(script: string, wasm: Buffer): string {
   const [, configLine] = script.split("\n", 2);
   const config = JSON.parse(configLine.slice("self.__MOZI = ".length, -1));
-  const bootstrapStart = script.indexOf("// MOZI service-worker bootstrap.");
-  const glue = script.slice(script.indexOf("\n", script.indexOf(configLine)) + 1, bootstrapStart);
+  // Both modules' glue, which follows the bootstrap to the end of the script.
+  const glueStart = script.indexOf("\nlet wasm_bindgen = ");
+  if (glueStart < 0) throw new Error("no wasm-bindgen glue in /sw.js");
+  const glue = script.slice(glueStart + 1);
   const previous = {
     version: "inlined0000000000",
     dev: false,
