@@ -26,6 +26,43 @@ pub fn compact_js(source: &str) -> String {
     lines.join("\n")
 }
 
+/// A module's wasm-bindgen glue (`no-modules`) without its async init. The
+/// glue has two ways to instantiate the module: `initSync`, which the
+/// worker's bootstrap calls with the bytes it read from Cache Storage, and
+/// a default async init, which fetches and streams them. Nothing calls the
+/// second, whose code (`__wbg_load` with its fallbacks and warnings,
+/// `__wbg_init`, `__wbg_init_once`) is a twentieth of `/sw.js`, which
+/// carries two modules' glue (brotli 7.9 -> 7.5 KB). The glue's global is
+/// then a plain object of `initSync` and the exports. Returned unchanged
+/// if the glue is not shaped as expected; a test holds the shape of the
+/// glue this build embeds.
+pub fn without_async_init(glue: &str) -> String {
+    const LOADER: &str = "async function __wbg_load(";
+    const INIT_SYNC: &str = "function initSync(";
+    const ASYNC_INIT: &str = "let __wbg_init_promise;";
+    const EXPORT: &str = "return Object.assign(__wbg_init, { initSync }, exports);";
+    const SYNC_EXPORT: &str = "return Object.assign({ initSync }, exports);";
+    let found = |marker| glue.find(marker);
+    let (Some(loader), Some(init_sync), Some(async_init), Some(export)) = (
+        found(LOADER),
+        found(INIT_SYNC),
+        found(ASYNC_INIT),
+        found(EXPORT),
+    ) else {
+        return glue.to_owned();
+    };
+    if !(loader < init_sync && init_sync < async_init && async_init < export) {
+        return glue.to_owned();
+    }
+    [
+        &glue[..loader],
+        &glue[init_sync..async_init],
+        SYNC_EXPORT,
+        &glue[export + EXPORT.len()..],
+    ]
+    .concat()
+}
+
 /// The split loader (`/pkg/__wasm_split.*.js`) as a release serves it:
 /// compacted, and asking for each module in a task of its own.
 /// - cargo-leptos minifies the app's glue but writes the loader as

@@ -11,7 +11,7 @@
 //! its bytes change whenever any precached file does, which is what makes the
 //! browser install an update.
 
-use crate::release_rewrites::compact_js;
+use crate::release_rewrites::{compact_js, without_async_init};
 use crate::static_files::{sha256_hex, SiteFile};
 use axum::body::Bytes;
 use mozi_core::{PrecacheManifest, PRECACHE_HASH_DIGITS};
@@ -25,8 +25,8 @@ static OUTBOX_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/mozi_sw_ou
 static BOOTSTRAP: &str = include_str!("../../service-worker/bootstrap.js");
 
 /// The code of `/sw.js`: the bootstrap, then both modules' wasm-bindgen
-/// glue, without comments, blank lines and indentation. The bootstrap comes
-/// first because its first statement starts reading the wasm from Cache
+/// glue, without comments, blank lines, indentation and the glue's unused
+/// async init. The bootstrap comes first because its first statement starts reading the wasm from Cache
 /// Storage, and a cold start waits for that read: evaluating the glue then
 /// overlaps it. (The bootstrap reaches the glue's globals only after that
 /// read, when the whole script has run.) Browsers download the script again
@@ -36,8 +36,8 @@ static SCRIPT: LazyLock<String> = LazyLock::new(|| {
         // The bootstrap's first line names it in the served script.
         BOOTSTRAP.lines().next().unwrap_or_default().to_owned(),
         compact_js(BOOTSTRAP),
-        compact_js(GLUE),
-        compact_js(OUTBOX_GLUE),
+        without_async_init(&compact_js(GLUE)),
+        without_async_init(&compact_js(OUTBOX_GLUE)),
     ]
     .join("\n")
 });
@@ -252,5 +252,22 @@ mod tests {
         assert!(script.source.contains("addEventListener(\"fetch\""));
         assert!(script.source.contains("mozi_outbox"));
         assert!(script.source.len() < WASM.len());
+    }
+
+    #[test]
+    fn each_glue_keeps_its_synchronous_init_alone() {
+        let script = assemble(&site("body{}"), &WorkerFiles::built(), false);
+        // The bootstrap instantiates both modules with `initSync`.
+        assert_eq!(script.source.matches("function initSync(").count(), 2);
+        assert_eq!(
+            script
+                .source
+                .matches("return Object.assign({ initSync }, exports);")
+                .count(),
+            2
+        );
+        for gone in ["__wbg_load", "__wbg_init_once", "__wbg_init_promise"] {
+            assert!(!script.source.contains(gone), "{gone} is still in /sw.js");
+        }
     }
 }
