@@ -31,8 +31,8 @@ pub fn compact_js(source: &str) -> String {
 /// worker's bootstrap calls with the bytes it read from Cache Storage, and
 /// a default async init, which fetches and streams them. Nothing calls the
 /// second, whose code (`__wbg_load` with its fallbacks and warnings,
-/// `__wbg_init`, `__wbg_init_once`) is a twentieth of `/sw.js`, which
-/// carries two modules' glue (brotli 7.9 -> 7.5 KB). The glue's global is
+/// `__wbg_init`, `__wbg_init_once`) was a twentieth of `/sw.js`, which
+/// carries two modules' glue (brotli 7.5 -> 7.1 KB). The glue's global is
 /// then a plain object of `initSync` and the exports. Returned unchanged
 /// if the glue is not shaped as expected; a test holds the shape of the
 /// glue this build embeds.

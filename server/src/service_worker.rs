@@ -26,11 +26,12 @@ static BOOTSTRAP: &str = include_str!("../../service-worker/bootstrap.js");
 
 /// The code of `/sw.js`: the bootstrap, then both modules' wasm-bindgen
 /// glue, without comments, blank lines, indentation and the glue's unused
-/// async init. The bootstrap comes first because its first statement starts reading the wasm from Cache
-/// Storage, and a cold start waits for that read: evaluating the glue then
-/// overlaps it. (The bootstrap reaches the glue's globals only after that
-/// read, when the whole script has run.) Browsers download the script again
-/// on every update; compacted, both glues fit in less than one did before.
+/// async init. The bootstrap comes first because its first statement
+/// starts reading the wasm from Cache Storage, and a cold start waits for
+/// that read: evaluating the glue then overlaps it. (The bootstrap reaches
+/// the glue's globals only after that read, when the whole script has run.)
+/// Browsers download the script again on every update; compacted, both
+/// glues fit in less than one did before.
 static SCRIPT: LazyLock<String> = LazyLock::new(|| {
     [
         // The bootstrap's first line names it in the served script.
