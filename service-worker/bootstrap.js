@@ -13,8 +13,9 @@
 // files are precached: taken from Cache Storage, the worker starts without
 // the network; only the first install (or an upgrade to a new wasm)
 // downloads them, through the HTTP cache, which the precache then reuses.
-// The worker's own module answers every event but Background Sync; the
-// outbox replayer, most of the weight, is instantiated only to send.
+// The worker's own module answers every event but Background Sync (and,
+// while a cold start instantiates it, the two answers `answerCold` gives);
+// the outbox replayer, most of the weight, is instantiated only to send.
 "use strict";
 
 let started = null;
@@ -91,12 +92,48 @@ self.addEventListener("activate", (event) => {
 self.addEventListener("fetch", (event) => {
   // Once Rust runs, it decides synchronously which requests it answers.
   if (started && !started.handles(event.request)) return;
-  event.respondWith(
-    rust()
-      .then((worker) => worker.respond(event))
-      .catch(() => fetch(event.request)),
-  );
+  event.respondWith(started ? answer(event) : answerCold(event));
 });
+
+function answer(event) {
+  return rust()
+    .then((worker) => worker.respond(event))
+    .catch(() => fetch(event.request));
+}
+
+// A cold start: the request came before the module runs, which takes
+// reading its bytes from Cache Storage and compiling them (about 10 ms).
+// Two answers need nothing of Rust and take no decision of their own, so
+// they do not wait for it:
+// - a GET whose URL is in this version's precache gets that copy, as the
+//   precache route (first of Rust's routes for a GET) would give it;
+// - a navigation whose preload response (requested by the browser while
+//   the worker started) arrives first gets it, as the navigation route's
+//   network-first strategy would; Rust then keeps the copy and tells the
+//   pages the network answered, as it does for every navigation.
+// Anything else, a miss, or a module that is ready first, is Rust's.
+async function answerCold(event) {
+  const { request } = event;
+  if (request.method === "GET") {
+    const precached = await caches
+      .match(request.url, { cacheName: self.__MOZI.precacheName })
+      .catch(() => null);
+    if (precached) return precached;
+    if (request.mode === "navigate") {
+      const ready = rust().then(
+        () => null,
+        () => null,
+      );
+      const preloaded = await Promise.race([event.preloadResponse, ready]).catch(() => null);
+      if (preloaded) {
+        const copy = preloaded.clone();
+        event.waitUntil(rust().then((worker) => worker.navigation_answered(event, copy)));
+        return preloaded;
+      }
+    }
+  }
+  return answer(event);
+}
 
 self.addEventListener("message", (event) => {
   event.waitUntil(rust().then((worker) => worker.on_message(event)));

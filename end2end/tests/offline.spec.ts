@@ -1,5 +1,5 @@
 import { test, expect, open, signUp, startConversation, submitSignIn, uniqueName, waitForHydration, watchErrors } from "../support/fixtures";
-import { becomeControlled, stopAllWorkers, savedPages } from "../support/worker";
+import { becomeControlled, stopAllWorkers, savedPages, withoutWorkerNetworkInspection } from "../support/worker";
 import { pending } from "../support/outbox";
 import type { RunningServer } from "../support/server";
 import { chromium, type BrowserContext } from "@playwright/test";
@@ -90,6 +90,35 @@ for (const outage of ["server stopped", "browser offline"] as Outage[]) {
     await context.close();
   });
 }
+
+test("pages a cold worker opens are kept for offline like any other", async ({ browser, ownServer }) => {
+  // A worker stopped by the browser starts again for the navigation; the
+  // page it answers (often with the navigation's preload response, before
+  // its own module runs) is saved and shows the app online.
+  const server = ownServer;
+  await withoutWorkerNetworkInspection(async () => {
+    const { context, page } = await signUp(browser, server.url, uniqueName("ada"));
+    await open(page, "/");
+    await becomeControlled(page);
+    const offline = page.getByRole("status").filter({ hasText: "Offline" });
+    const titles = new Map<string, string>();
+    for (const path of ["/sessions/2", "/sessions/3", "/sessions/4"]) {
+      await stopAllWorkers(context, page);
+      await open(page, path);
+      titles.set(path, await page.getByRole("heading", { level: 1 }).innerText());
+      await expect(offline).toHaveCount(0);
+    }
+    await expect.poll(() => savedPages(page)).toEqual(expect.arrayContaining([...titles.keys()]));
+
+    await server.stop();
+    for (const [path, title] of titles) {
+      await open(page, path);
+      await expect(page.getByRole("heading", { level: 1, name: title })).toBeVisible();
+      await expect(offline).toBeVisible();
+    }
+    await context.close();
+  });
+});
 
 test("a page whose code cannot be downloaded is loaded whole, and hydrates once it can be", async ({ browser, server }) => {
   // No worker: nothing is precached, as on a first visit before the worker

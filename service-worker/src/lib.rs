@@ -94,6 +94,13 @@ pub async fn respond(event: FetchEvent) -> Result<Response, JsValue> {
     Ok(respond::respond(event, &state).await)
 }
 
+/// The bootstrap answered `event`, a navigation, with its preload response
+/// while this module was not running yet; `copy` is a clone of it.
+#[wasm_bindgen]
+pub fn navigation_answered(event: FetchEvent, copy: Response) {
+    respond::navigation_answered(&event, copy);
+}
+
 #[wasm_bindgen]
 pub async fn on_message(event: ExtendableMessageEvent) -> Result<(), JsValue> {
     let state = WorkerState::get()?;

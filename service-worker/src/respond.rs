@@ -4,11 +4,12 @@
 use crate::caches::{IMAGES, PAGES, RUNTIME};
 use crate::error::{code, SwError};
 use crate::messages::{report_offline, report_online};
-use crate::routing::{route_for, Matcher, RequestFacts};
+use crate::routing::{route_for, Matcher, RequestFacts, NAVIGATION_CACHE};
 use crate::scope::{delete_cache, fetch, now_ms, open_cache, resolve, scope};
 use crate::state::WorkerState;
 use crate::store::{cached_at, keys, lookup};
-use crate::strategies::LocalFuture;
+use crate::strategies::{store_copy_in_background, LocalFuture};
+use crate::url::cache_key;
 use crate::{expiration, offline_page, precache, refresh, strategies};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::future_to_promise;
@@ -66,6 +67,16 @@ pub async fn respond(event: FetchEvent, state: &WorkerState) -> Response {
     let strategy = strategies::build(route.strategy, &state.precache);
     let result = strategy.handle(&request, &event).await;
     finish(route.matcher, result, &event, &request, state).await
+}
+
+/// A navigation the bootstrap answered with its preload response before
+/// this module ran (a cold start; never a precached URL): what the
+/// navigation route does with a network answer, done on `copy`, a clone of
+/// that answer.
+pub fn navigation_answered(event: &FetchEvent, copy: Response) {
+    let key = cache_key(&event.request().url());
+    store_copy_in_background(event, NAVIGATION_CACHE, key, copy);
+    report_online();
 }
 
 /// What each kind of request makes of its strategy's outcome, one boxed

@@ -59,6 +59,8 @@ pub struct Route {
 const LIVE_STREAM_PATH: &str = "/api/events";
 const ACCOUNT_PATHS: &[&str] = &["/api/sign_in", "/api/sign_up", "/api/sign_out"];
 
+/// Where navigations keep their pages.
+pub const NAVIGATION_CACHE: &str = caches::PAGES;
 /// A navigation waits this long for the network before using the cache.
 pub const NAVIGATION_TIMEOUT_MS: u32 = 3_000;
 /// A data read waits this long.
@@ -79,7 +81,7 @@ pub const ROUTES: &[Route] = &[
         matcher: Matcher::Navigation,
         method: Some("GET"),
         strategy: StrategyChoice::NetworkFirst {
-            cache: caches::PAGES,
+            cache: NAVIGATION_CACHE,
             timeout_ms: NAVIGATION_TIMEOUT_MS,
         },
     },

@@ -55,9 +55,22 @@ fn store_in_background(event: &FetchEvent, cache: &'static str, key: String, res
     if !is_cacheable(response) {
         return;
     }
-    let Ok(copy) = response.clone() else {
+    if let Ok(copy) = response.clone() {
+        store_copy_in_background(event, cache, key, copy);
+    }
+}
+
+/// As `store_in_background`, for a copy (a clone nothing else reads) made
+/// by whoever answered: the bootstrap, for a cold start's navigation.
+pub fn store_copy_in_background(
+    event: &FetchEvent,
+    cache: &'static str,
+    key: String,
+    copy: Response,
+) {
+    if !is_cacheable(&copy) {
         return;
-    };
+    }
     let write = future_to_promise(async move {
         after_this_task().await;
         put_stamped(cache, &key, copy).await?;
