@@ -14,14 +14,12 @@
 //! the subtree's async hydration code is never instantiated: about a sixth
 //! of a page's wasm.
 
+use crate::view_wrapper::render_html_as_inner;
 use leptos::prelude::*;
-use leptos::tachys::html::attribute::any_attribute::AnyAttribute;
 use leptos::tachys::html::attribute::Attribute;
 use leptos::tachys::hydration::Cursor;
-use leptos::tachys::ssr::StreamBuilder;
 use leptos::tachys::view::add_attr::AddAnyAttr;
-use leptos::tachys::view::{Position, PositionState, Render, RenderHtml};
-use std::future::Future;
+use leptos::tachys::view::{PositionState, Render, RenderHtml};
 
 /// `V`, hydrated synchronously even when asked to hydrate asynchronously.
 pub struct SyncHydrated<V>(V);
@@ -61,55 +59,7 @@ impl<V: AddAnyAttr> AddAnyAttr for SyncHydrated<V> {
 }
 
 impl<V: RenderHtml> RenderHtml for SyncHydrated<V> {
-    type AsyncOutput = SyncHydrated<V::AsyncOutput>;
-    type Owned = SyncHydrated<V::Owned>;
-
-    const MIN_LENGTH: usize = V::MIN_LENGTH;
-    const EXISTS: bool = V::EXISTS;
-
-    fn dry_resolve(&mut self) {
-        self.0.dry_resolve()
-    }
-
-    fn resolve(self) -> impl Future<Output = Self::AsyncOutput> + Send {
-        let resolving = self.0.resolve();
-        async move { SyncHydrated(resolving.await) }
-    }
-
-    fn html_len(&self) -> usize {
-        self.0.html_len()
-    }
-
-    fn to_html_with_buf(
-        self,
-        buf: &mut String,
-        position: &mut Position,
-        escape: bool,
-        mark_branches: bool,
-        extra_attrs: Vec<AnyAttribute>,
-    ) {
-        self.0
-            .to_html_with_buf(buf, position, escape, mark_branches, extra_attrs)
-    }
-
-    fn to_html_async_with_buf<const OUT_OF_ORDER: bool>(
-        self,
-        buf: &mut StreamBuilder,
-        position: &mut Position,
-        escape: bool,
-        mark_branches: bool,
-        extra_attrs: Vec<AnyAttribute>,
-    ) where
-        Self: Sized,
-    {
-        self.0.to_html_async_with_buf::<OUT_OF_ORDER>(
-            buf,
-            position,
-            escape,
-            mark_branches,
-            extra_attrs,
-        )
-    }
+    render_html_as_inner!(SyncHydrated);
 
     fn hydrate<const FROM_SERVER: bool>(
         self,
@@ -117,9 +67,5 @@ impl<V: RenderHtml> RenderHtml for SyncHydrated<V> {
         position: &PositionState,
     ) -> Self::State {
         self.0.hydrate::<FROM_SERVER>(cursor, position)
-    }
-
-    fn into_owned(self) -> Self::Owned {
-        SyncHydrated(self.0.into_owned())
     }
 }

@@ -8,19 +8,23 @@ pub mod backend;
 #[cfg(feature = "hydrate")]
 mod background;
 mod components;
+mod deferred;
 #[cfg(feature = "hydrate")]
 mod device_data;
 mod drafts;
+#[cfg(feature = "hydrate")]
+pub mod executor;
 mod live;
 mod outbox;
 mod pwa;
 mod routes;
 #[cfg(feature = "hydrate")]
 mod split;
+mod view_wrapper;
 
 use components::{OfflineIndicator, SiteHeader, UpdateToast, VersionFooter};
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_meta::MetaTags;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, Lazy, SsrMode};
 #[cfg(feature = "hydrate")]
@@ -102,25 +106,11 @@ fn Hydration(options: LeptosOptions) -> impl IntoView {
     view! { <script type="module" nonce=use_nonce()>{script}</script> }
 }
 
-/// "Title · MOZI". On the server the text is escaped here: leptos_meta 0.8
-/// writes `<title>` text into the HTML as it is, and titles carry names
-/// people chose. In the browser it becomes `document.title`, plain text.
-fn page_title(title: String) -> String {
-    let full = if title.is_empty() {
-        "MOZI".to_owned()
-    } else {
-        format!("{title} · MOZI")
-    };
-    if cfg!(feature = "ssr") {
-        mozi_core::escape_html(&full)
-    } else {
-        full
-    }
-}
-
 #[component]
 pub fn App() -> impl IntoView {
-    provide_meta_context();
+    // The server's `<head>`; in the browser titles are set without it (`PageTitle`).
+    #[cfg(feature = "ssr")]
+    leptos_meta::provide_meta_context();
     let auth = components::provide_auth();
     let live = live::provide_live_updates();
     outbox::provide_outbox(auth);
@@ -138,7 +128,6 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Title formatter=page_title/>
         <Router>
             <outbox::PageViews/>
             <a class="skip-link" href="#main">"Skip to content"</a>

@@ -1,8 +1,6 @@
 //! Hydrates the page the server rendered; everything else lives in `app`.
 
-mod executor;
-
-use executor::spawn_in_own_task;
+use app::executor::{self, spawn_in_own_task};
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {

@@ -78,7 +78,8 @@ pub fn without_async_init(glue: &str) -> String {
 ///
 /// - wasm-split writes out how to fetch and instantiate each module, the
 ///   same four lines for every one of the eighty but for its name: a
-///   release writes them once (`loadModule`), and names the loaders of
+///   release writes them once (`loadModule`), a chunk, which needs no other
+///   module, by its number alone (`chunk(<n>)`), and names the loaders of
 ///   the chunks `$<n>` instead of `__chunk_<n>`, which every page's list of
 ///   the chunks it needs repeats.
 ///
@@ -117,11 +118,14 @@ pub fn compact_split_loader(file: SiteFile) -> SiteFile {
 }
 
 /// The compacted loader with each module's `makeLoad(() => { … }, deps)`
-/// written as `loadModule("name", deps)`, defined once before the first.
+/// written as `loadModule("name", deps)`, and a chunk's as `chunk(<n>)`,
+/// both defined once before the first.
 fn load_modules_alike(loader: &str) -> String {
     const FETCHES: &str = "makeLoad(() => {\nconst src = fetch(new URL(\"./";
     const INSTANTIATES: &str = ".wasm\", import.meta.url));\nreturn async (imports) => (WebAssembly.instantiateStreaming(src, imports));\n}\n, ";
     const LOAD_MODULE: &str = "const loadModule = (name, deps) => makeLoad(() => {\nconst src = fetch(new URL(\"./\" + name + \".wasm\", import.meta.url));\nreturn async (imports) => (WebAssembly.instantiateStreaming(src, imports));\n}, deps);\n";
+    const LOAD_CHUNK: &str = "const chunk = (number) => loadModule(\"chunk_\" + number, []);\n";
+    const NO_DEPS: &str = "[])";
     let Some(first) = loader.find(FETCHES) else {
         return loader.to_owned();
     };
@@ -130,6 +134,7 @@ fn load_modules_alike(loader: &str) -> String {
     let mut served = String::with_capacity(loader.len());
     served.push_str(&loader[..line_start]);
     served.push_str(LOAD_MODULE);
+    served.push_str(LOAD_CHUNK);
     let mut rest = &loader[line_start..];
     while let Some(at) = rest.find(FETCHES) {
         let after = &rest[at + FETCHES.len()..];
@@ -146,10 +151,23 @@ fn load_modules_alike(loader: &str) -> String {
             continue;
         };
         served.push_str(&rest[..at]);
-        served.push_str("loadModule(\"");
-        served.push_str(name);
-        served.push_str("\", ");
         rest = &after[name.len() + INSTANTIATES.len()..];
+        let chunk = name.strip_prefix("chunk_").filter(|number| {
+            !number.is_empty() && number.bytes().all(|byte| byte.is_ascii_digit())
+        });
+        match chunk {
+            Some(number) if rest.starts_with(NO_DEPS) => {
+                served.push_str("chunk(");
+                served.push_str(number);
+                served.push(')');
+                rest = &rest[NO_DEPS.len()..];
+            }
+            _ => {
+                served.push_str("loadModule(\"");
+                served.push_str(name);
+                served.push_str("\", ");
+            }
+        }
     }
     served.push_str(rest);
     served
@@ -267,7 +285,8 @@ mod tests {
              const src = fetch(new URL(\"./\" + name + \".wasm\", import.meta.url));\n\
              return async (imports) => (WebAssembly.instantiateStreaming(src, imports));\n\
              }, deps);\n\
-             const $1 = loadModule(\"chunk_1\", []);\n\
+             const chunk = (number) => loadModule(\"chunk_\" + number, []);\n\
+             const $1 = chunk(1);\n\
              export const __load_a = wrap(loadModule(\"split_a\", [$1]));"
         );
         let with_template = file(

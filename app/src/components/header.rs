@@ -1,5 +1,6 @@
 use super::{use_auth, PendingChanges};
 use crate::api::auth::SignOut;
+use crate::deferred::deferred;
 use crate::outbox::use_outbox;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -11,7 +12,7 @@ pub fn SiteHeader() -> impl IntoView {
     let auth = use_auth();
     // Kept here, outside the part rebuilt when the user changes.
     let warning = RwSignal::new(false);
-    view! {
+    deferred(view! {
         <header class="site-header">
             <a class="brand" href="/">"MOZI"</a>
             <nav aria-label="Main">
@@ -37,7 +38,7 @@ pub fn SiteHeader() -> impl IntoView {
                 </Transition>
             </div>
         </header>
-    }
+    })
 }
 
 /// "Sign out", which first warns when changes are not sent yet: they belong

@@ -7,6 +7,7 @@ mod error;
 mod header;
 mod offline;
 mod outbox;
+mod page_title;
 mod session_card;
 
 pub use auth::{provide_auth, typed, use_auth, Auth};
@@ -16,4 +17,5 @@ pub use error::{ErrorNotice, Loading};
 pub use header::SiteHeader;
 pub use offline::{OfflineIndicator, UpdateToast, VersionFooter};
 pub use outbox::{PendingChanges, QueuedStatus};
+pub use page_title::PageTitle;
 pub use session_card::SessionCard;

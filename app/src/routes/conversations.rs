@@ -1,11 +1,10 @@
 use crate::api::messaging::get_conversations;
-use crate::components::{use_auth, ErrorNotice, Loading};
+use crate::components::{use_auth, ErrorNotice, Loading, PageTitle};
 use crate::live::use_live_updates;
 use crate::outbox::{random_uuid, use_outbox};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use mozi_core::{
     format_clock, AppError, ConversationId, ConversationList, ConversationSummary, Mutation,
@@ -67,7 +66,7 @@ fn ConversationsPage() -> impl IntoView {
     };
 
     view! {
-        <Title text="Messages"/>
+        <PageTitle text="Messages"/>
         <h1>"Messages"</h1>
         <section class="new-conversation" aria-labelledby="new-conversation-heading">
             <h2 id="new-conversation-heading">"New conversation"</h2>

@@ -1,9 +1,8 @@
 use crate::api::schedule::{get_my_schedule, get_session};
-use crate::components::{use_auth, ErrorNotice, Loading, SessionCard};
+use crate::components::{use_auth, ErrorNotice, Loading, PageTitle, SessionCard};
 use crate::outbox::use_outbox;
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use mozi_core::{AppError, SessionId, SessionSummary};
 
 lazy_page!(MyScheduleRoute, MySchedulePage, my_schedule_route_view);
@@ -22,7 +21,7 @@ fn MySchedulePage() -> impl IntoView {
     let on_device = Resource::new(move || outbox.device_additions(), summaries_of);
 
     view! {
-        <Title text="My schedule"/>
+        <PageTitle text="My schedule"/>
         <h1>"My schedule"</h1>
         <Transition fallback=Loading>
             <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>

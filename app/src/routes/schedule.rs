@@ -1,7 +1,7 @@
 use crate::api::schedule::get_schedule;
-use crate::components::{use_auth, ErrorNotice, Loading, SessionCard};
+use crate::components::{use_auth, ErrorNotice, Loading, PageTitle, SessionCard};
+use crate::deferred::deferred;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use mozi_core::{AppError, SessionSummary};
 
@@ -25,7 +25,7 @@ fn SchedulePage() -> impl IntoView {
     );
 
     view! {
-        <Title text="Schedule"/>
+        <PageTitle text="Schedule"/>
         <Transition fallback=Loading>
             <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors/> }>
                 {move || Suspend::new(async move {
@@ -50,7 +50,10 @@ fn SchedulePage() -> impl IntoView {
                     let slots = by_start_time(schedule.sessions)
                         .into_iter()
                         .map(|(start, sessions)| {
-                            view! {
+                            // Each time slot hydrates in a task of its own:
+                            // a day's programme is the longest hydration of
+                            // any page.
+                            deferred(view! {
                                 <section class="slot">
                                     <h2 class="slot-time">{start}</h2>
                                     <ul class="sessions">
@@ -60,7 +63,7 @@ fn SchedulePage() -> impl IntoView {
                                             .collect_view()}
                                     </ul>
                                 </section>
-                            }
+                            })
                         })
                         .collect_view();
                     Ok::<_, AppError>(view! {

@@ -1,8 +1,7 @@
 use crate::api::schedule::get_session;
-use crate::components::{use_auth, BookmarkButton, ErrorNotice, Loading};
+use crate::components::{use_auth, BookmarkButton, ErrorNotice, Loading, PageTitle};
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use mozi_core::{AppError, SessionId};
 
@@ -37,7 +36,7 @@ fn SessionPage() -> impl IntoView {
                     let detail = detail.await?;
                     let session = detail.summary;
                     Ok::<_, AppError>(view! {
-                        <Title text=session.title.clone()/>
+                        <PageTitle text=session.title.clone()/>
                         <article class="session-page">
                             <p class="back"><a href=format!("/?day={}", session.day)>"← Day "{session.day}</a></p>
                             <h1>{session.title}</h1>

@@ -1,9 +1,8 @@
 use crate::api::auth::SignIn;
-use crate::components::{typed, use_auth};
+use crate::components::{typed, use_auth, PageTitle};
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 lazy_page!(SignInRoute, SignInPage, sign_in_route_view);
@@ -27,7 +26,7 @@ fn SignInPage() -> impl IntoView {
     };
 
     view! {
-        <Title text="Sign in"/>
+        <PageTitle text="Sign in"/>
         <section class="auth-form">
             <h1>"Sign in"</h1>
             <form method="post" action=SignIn::url() on:submit=submit>

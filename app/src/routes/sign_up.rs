@@ -1,9 +1,8 @@
 use crate::api::auth::SignUp;
-use crate::components::{typed, use_auth};
+use crate::components::{typed, use_auth, PageTitle};
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use mozi_core::{DisplayName, Password, Username};
 
@@ -30,7 +29,7 @@ fn SignUpPage() -> impl IntoView {
     };
 
     view! {
-        <Title text="Create account"/>
+        <PageTitle text="Create account"/>
         <section class="auth-form">
             <h1>"Create account"</h1>
             <form method="post" action=SignUp::url() on:submit=submit>

@@ -1,18 +1,17 @@
 use crate::api::messaging::{get_thread, mark_read};
-use crate::components::{use_auth, Composer, ErrorNotice, Loading, QueuedStatus};
+use crate::components::{use_auth, Composer, ErrorNotice, Loading, PageTitle, QueuedStatus};
+use crate::deferred::deferred;
 use crate::live::use_live_updates;
 use crate::outbox::{use_outbox, PendingStart};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use mozi_core::{
     format_clock, format_date, AppError, ConversationId, MessageId, MessageView, Mutation, Thread,
     UnixMillis, UserId,
 };
 use mozi_outbox::OutboxRecord;
-use std::collections::HashSet;
 use std::sync::Arc;
 
 lazy_page!(ThreadRoute, ThreadPage, thread_route_view);
@@ -121,7 +120,7 @@ fn ThreadPage() -> impl IntoView {
                     };
                     let paged = shown.older.is_some();
                     Ok::<_, AppError>(view! {
-                        <Title text=shown.title.clone()/>
+                        <PageTitle text=shown.title.clone()/>
                         <p class="back"><a href="/messages">"← All conversations"</a></p>
                         <h1>{shown.title}</h1>
                         <p class="members">{shown.members}</p>
@@ -231,7 +230,9 @@ fn MessageList(
     // may still render once while it goes.
     let stored = std::sync::Arc::new(stored);
     let entries = move || {
-        let mut known: HashSet<MessageId> = HashSet::new();
+        // Sorted, for `binary_search`: a page holds at most some hundreds,
+        // and a hash set of them was its own code in the first load.
+        let mut known: Vec<MessageId> = Vec::new();
         let mut entries: Vec<Entry> = Vec::new();
         // In the order written, after any of the same time: each source is
         // in that order already, so most land at the end.
@@ -240,7 +241,11 @@ fn MessageList(
             entries.insert(at, entry);
         };
         let mut add_stored = |message: &MessageView| {
-            if message.conversation_id == conversation && known.insert(message.id) {
+            if message.conversation_id != conversation {
+                return;
+            }
+            if let Err(at) = known.binary_search(&message.id) {
+                known.insert(at, message.id);
                 add(Entry::Stored(message.clone()));
             }
         };
@@ -260,7 +265,7 @@ fn MessageList(
         });
         for record in outbox.records_in(conversation) {
             if let Mutation::SendMessage { id, created_at, .. } = &record.mutation {
-                if !known.contains(id) {
+                if known.binary_search(id).is_err() {
                     let created_at = *created_at;
                     add(Entry::Queued { record, created_at });
                 }
@@ -300,7 +305,7 @@ fn MessageList(
             }}
             // Focusable from code only: focus lands here when the message
             // whose control had it goes (`row_focus`).
-            <ol class="messages" aria-label="Messages" tabindex="-1">
+            {deferred(view! { <ol class="messages" aria-label="Messages" tabindex="-1">
                 // Rebuilt in place, row by row: at most a page of rows, each
                 // compared with the one before it. A keyed list's diff and
                 // hash maps were 6.6 KB of the page's first load.
@@ -314,7 +319,7 @@ fn MessageList(
                     }
                     rows
                 }}
-            </ol>
+            </ol> })}
         </Show>
     }
 }

@@ -6,7 +6,8 @@
 //! answering input for its whole length (Lighthouse's Total Blocking
 //! Time). Here each spawned future starts in a browser task of its own,
 //! queued through a `MessageChannel` (no timer clamping), in spawn order;
-//! once started it is driven by `wasm-bindgen-futures` as before.
+//! once started it is driven by `wasm-bindgen-futures` as before. Parts of
+//! hydration itself (`crate::deferred`) go ahead of them.
 
 use any_spawner::{CustomExecutor, Executor, PinnedFuture, PinnedLocalFuture};
 use std::cell::RefCell;
@@ -15,6 +16,8 @@ use wasm_bindgen::prelude::*;
 use web_sys::MessageChannel;
 
 struct Queue {
+    /// Hydration's deferred parts: each starts before any future waiting.
+    ahead: VecDeque<PinnedLocalFuture<()>>,
     waiting: VecDeque<PinnedLocalFuture<()>>,
     /// `None` where the page cannot make one: futures then start at once.
     channel: Option<MessageChannel>,
@@ -22,17 +25,25 @@ struct Queue {
 
 thread_local! {
     static QUEUE: RefCell<Queue> = RefCell::new(Queue {
+        ahead: VecDeque::new(),
         waiting: VecDeque::new(),
         channel: open_channel(),
     });
 }
 
 /// One channel for the page's lifetime; each message starts the oldest
-/// waiting future.
+/// future ahead, or else the oldest waiting.
 fn open_channel() -> Option<MessageChannel> {
     let channel = MessageChannel::new().ok()?;
     let start_next = Closure::<dyn FnMut()>::new(|| {
-        if let Some(future) = QUEUE.with(|queue| queue.borrow_mut().waiting.pop_front()) {
+        let next = QUEUE.with(|queue| {
+            let mut queue = queue.borrow_mut();
+            queue
+                .ahead
+                .pop_front()
+                .or_else(|| queue.waiting.pop_front())
+        });
+        if let Some(future) = next {
             wasm_bindgen_futures::spawn_local(future);
         }
     });
@@ -46,6 +57,19 @@ fn open_channel() -> Option<MessageChannel> {
 
 /// Starts `future` in a browser task after the ones queued before it.
 pub fn spawn_in_own_task(future: PinnedLocalFuture<()>) {
+    queue(future, |queue| &mut queue.waiting);
+}
+
+/// Starts `future` in a browser task before any future
+/// [`spawn_in_own_task`] queued, after those queued here before it.
+pub fn spawn_ahead(future: PinnedLocalFuture<()>) {
+    queue(future, |queue| &mut queue.ahead);
+}
+
+fn queue(
+    future: PinnedLocalFuture<()>,
+    line: fn(&mut Queue) -> &mut VecDeque<PinnedLocalFuture<()>>,
+) {
     let queued = QUEUE.with(|queue| {
         let mut queue = queue.borrow_mut();
         let posted = queue
@@ -53,7 +77,7 @@ pub fn spawn_in_own_task(future: PinnedLocalFuture<()>) {
             .as_ref()
             .is_some_and(|channel| channel.port2().post_message(&JsValue::NULL).is_ok());
         if posted {
-            queue.waiting.push_back(future);
+            line(&mut queue).push_back(future);
             None
         } else {
             Some(future)
