@@ -59,16 +59,10 @@ impl DeferredState {
     /// before its hydration ran takes the server's element with it, and the
     /// queued hydration finds nothing left to do.
     fn replace(&mut self, mut fresh: Box<dyn Mountable>) {
-        if let Some(parent) = Rndr::get_parent(&self.element).and_then(Element::cast_from) {
-            fresh.mount(&parent, Some(self.element.as_ref()));
-        }
-        let mut hydrated = self.hydrated.borrow_mut();
-        match hydrated.as_mut() {
-            Some(old) => old.unmount(),
-            None => Rndr::remove(self.element.as_ref()),
-        }
+        self.insert_before_this(fresh.as_mut());
+        self.unmount();
         self.element = the_element(&*fresh);
-        *hydrated = Some(fresh);
+        *self.hydrated.borrow_mut() = Some(fresh);
     }
 }
 
