@@ -356,6 +356,10 @@ test("one person's queue is never sent as another's", async ({ browser, server }
   const { context, page } = await signUp(browser, server.url, adaName);
   const thread = await startConversation(page, bobName, "hi bob");
   await open(page, thread);
+  // Offline, the page's code comes from the worker's precache: before the
+  // worker controls the page, a module still on its way waits for the
+  // network, and so would the message.
+  await becomeControlled(page);
   await context.setOffline(true);
   await send(page, "ada, offline");
 
