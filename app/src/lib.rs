@@ -48,6 +48,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.ico"/>
                 <link rel="manifest" href="/manifest.webmanifest"/>
                 <link rel="apple-touch-icon" href="/icons/icon-192.png"/>
+                // Before anything else can be typed into.
+                <script nonce=use_nonce()>{drafts::early_script(components::MESSAGE_BOX_ID)}</script>
                 <AutoReload options=options.clone()/>
                 // Every action works before hydration, through its plain form.
                 <Hydration options/>

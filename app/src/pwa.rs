@@ -19,6 +19,8 @@ pub struct WorkerStatus {
     /// `Some(saved_at_ms)` while what the page shows came from the device's
     /// copy because the network failed; `None` when online.
     pub offline_since: RwSignal<Option<f64>>,
+    /// The browser says it has no network at all.
+    pub network_gone: RwSignal<bool>,
     /// A newer version is installed and waiting.
     pub update_waiting: RwSignal<bool>,
     /// The version of the worker controlling this page.
@@ -32,6 +34,7 @@ pub fn use_worker_status() -> WorkerStatus {
 pub fn provide_pwa() -> WorkerStatus {
     let status = WorkerStatus {
         offline_since: RwSignal::new(None),
+        network_gone: RwSignal::new(false),
         update_waiting: RwSignal::new(false),
         version: RwSignal::new(None),
     };
@@ -133,6 +136,11 @@ mod browser {
         });
         container.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget();
+
+        let network = move || status.network_gone.set(!window().navigator().on_line());
+        network();
+        listen(&window(), "online", network);
+        listen(&window(), "offline", network);
 
         // Only a page that already had a worker reloads when a new one takes
         // over: a first install must not reload anything.

@@ -211,4 +211,13 @@ impl LiveEvent {
     /// The SSE event telling a page that events it missed are gone (it was
     /// away longer than the server keeps them): it refetches what it shows.
     pub const REFETCH_SSE_NAME: &'static str = "refetch";
+    /// The SSE event the server sends when it has had nothing else to send
+    /// for [`Self::KEEP_ALIVE_SECS`]: an event, not a comment, so a page
+    /// sees it and can tell a quiet stream from one that went silent.
+    pub const KEEP_ALIVE_SSE_NAME: &'static str = "keep-alive";
+    /// How often a quiet stream carries a keep-alive.
+    pub const KEEP_ALIVE_SECS: u64 = 15;
+    /// The query parameter a page's own new stream names the last event it
+    /// got with: a browser sends `Last-Event-ID` only on its own reconnects.
+    pub const LAST_EVENT_ID_PARAM: &'static str = "last_event_id";
 }

@@ -14,7 +14,10 @@
 // rewrite the answer to a GET of a given path (`rewrites`): a file that no
 // longer matches its hash, or another version's worker script, and can cut
 // the open answers to a path and drop every new request for it until told
-// otherwise (`cut`, `restore`): an event stream on a network that failed.
+// otherwise (`cut`, `restore`): an event stream on a network that failed;
+// or stop passing on the bytes of the open answers to a path while keeping
+// their connections open (`stall`): a half-open connection after a network
+// change, or a balancer that keeps the browser's side open.
 //
 // Given several servers it is their load balancer: it spreads requests over
 // them in turn (`spread`), or sends each to the first that answers
@@ -64,7 +67,7 @@ class FaultyProxy {
   rewrites = new Map();
   /** Paths whose requests are dropped (`cut`). */
   cutPaths = new Set();
-  /** The sockets of answers being sent, with their paths. */
+  /** The sockets of answers being sent, with their paths and streams: `{ path, answer, outgoing }`. */
   openAnswers = new Map();
 
   /** Requests sent so far, for spreading them in turn. */
@@ -99,8 +102,19 @@ class FaultyProxy {
   /** Cuts the answers to `path` being sent and drops new requests for it. */
   cut(path) {
     this.cutPaths.add(path);
-    for (const [socket, answerPath] of this.openAnswers) {
-      if (answerPath === path) socket.destroy();
+    for (const [socket, open] of this.openAnswers) {
+      if (open.path === path) socket.destroy();
+    }
+  }
+
+  /**
+   * Stops passing on the answers to `path` being sent, without closing
+   * them: the browser hears nothing more on those connections. New
+   * requests for it go through as before.
+   */
+  stall(path) {
+    for (const open of this.openAnswers.values()) {
+      if (open.path === path) open.answer.unpipe(open.outgoing);
     }
   }
 
@@ -175,7 +189,7 @@ class FaultyProxy {
           const download = { path: new URL(incoming.url, this.url).pathname, bytes: 0 };
           answer.on("data", (chunk) => (download.bytes += chunk.length));
           answer.on("end", () => this.downloads.push(download));
-          this.openAnswers.set(incoming.socket, download.path);
+          this.openAnswers.set(incoming.socket, { path: download.path, answer, outgoing });
           outgoing.on("close", () => this.openAnswers.delete(incoming.socket));
           // The server went away in the middle of its answer (killed): the
           // browser's connection drops too, as behind a real balancer.

@@ -129,3 +129,41 @@ test("a live stream that drops resumes where it stopped: nothing missed, nothing
   await bob.context.close();
   await proxy.close();
 });
+
+test("a live stream that goes silent without closing is replaced, and resumes where it stopped", async ({
+  browser,
+  server,
+}) => {
+  // Two keep-alives' silence, then the new stream: under a minute.
+  test.setTimeout(120_000);
+  const proxy = await FaultyProxy.start({ port: Number(new URL(server.url).port) }, Math.random);
+  const bobName = uniqueName("bob");
+  const ada = await signUp(browser, server.url, uniqueName("ada"));
+  const bob = await signUp(browser, proxy.url, bobName);
+  const streams: string[] = [];
+  bob.page.on("request", (request) => {
+    if (new URL(request.url()).pathname === "/api/events") streams.push(request.url());
+  });
+
+  const { thread, send } = await newConversation(ada.page, bobName);
+  await send("one");
+  await open(bob.page, thread);
+  const bobMessages = bob.page.getByRole("list", { name: "Messages" }).getByRole("listitem");
+  await send("two");
+  await expect(bobMessages).toHaveText([/one/, /two/]);
+  const opened = streams.length;
+
+  // The connection stays open but carries nothing more, as after a network
+  // change; the browser alone would wait on it for ever.
+  proxy.stall("/api/events");
+  await send("three");
+  await expect(bobMessages).toHaveText([/one/, /two/, /three/], { timeout: 40_000 });
+  // A new stream, resumed after the last event the page had.
+  expect(streams.length).toBeGreaterThan(opened);
+  expect(streams.at(-1)).toMatch(/[?&]last_event_id=\d+/);
+  await send("four");
+  await expect(bobMessages).toHaveText([/one/, /two/, /three/, /four/]);
+  await ada.context.close();
+  await bob.context.close();
+  await proxy.close();
+});

@@ -8,32 +8,33 @@
 
 use app::backend::now_millis;
 use app::backend::{signed_in, AppState, Delivery};
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::{Stream, StreamExt};
 use mozi_core::{AppError, LiveEvent};
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::time::Duration;
 use tower_sessions::Session;
 
-/// The id a reconnecting stream last got. One that is not a number was not
-/// sent by us: read as an id no stream has, so the page refetches.
-fn last_seen(headers: &HeaderMap) -> Option<i64> {
-    let header = headers.get("last-event-id")?;
-    Some(
-        header
-            .to_str()
-            .ok()
-            .and_then(|id| id.trim().parse().ok())
-            .unwrap_or(-1),
-    )
+/// The id a reconnecting stream last got: the browser's `Last-Event-ID` on
+/// its own reconnects, else the page's query parameter when it opened a new
+/// stream in place of a silent one. One that is not a number was not sent
+/// by us: read as an id no stream has, so the page refetches.
+fn last_seen(headers: &HeaderMap, query: &HashMap<String, String>) -> Option<i64> {
+    let id = match headers.get("last-event-id") {
+        Some(header) => header.to_str().ok(),
+        None => Some(query.get(LiveEvent::LAST_EVENT_ID_PARAM)?.as_str()),
+    };
+    Some(id.and_then(|id| id.trim().parse().ok()).unwrap_or(-1))
 }
 
 pub async fn stream(
     State(state): State<AppState>,
     session: Session,
     headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let signed_in = signed_in(&session)
         .await?
@@ -51,7 +52,12 @@ pub async fn stream(
         + Duration::from_millis(u64::try_from(ends_in_ms).unwrap_or_default());
     let events = state
         .live
-        .subscribe(signed_in.user, session_id, until, last_seen(&headers))
+        .subscribe(
+            signed_in.user,
+            session_id,
+            until,
+            last_seen(&headers, &query),
+        )
         .await?
         .map(|delivery| {
             Ok(match delivery {
@@ -66,5 +72,13 @@ pub async fn stream(
                     .data(""),
             })
         });
-    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+    // A data line of its own: a page is never given an event without one.
+    let keep_alive = Event::default()
+        .event(LiveEvent::KEEP_ALIVE_SSE_NAME)
+        .data("1");
+    Ok(Sse::new(events).keep_alive(
+        KeepAlive::new()
+            .interval(Duration::from_secs(LiveEvent::KEEP_ALIVE_SECS))
+            .event(keep_alive),
+    ))
 }

@@ -1,11 +1,12 @@
 //! The message box of a conversation. The page hydrates it as a plain form
 //! (one that posts to the server before the app has loaded); what it does
-//! in the app (keeping the draft, checking the message as the server will,
-//! queuing it on the device) is a module of its own, fetched once the page
-//! is interactive rather than before it hydrates: built as reactive views,
-//! that code was a twentieth of the page's first load. Until the module is
-//! there, what is typed stays in the box as in any form, and a message sent
-//! waits for it, its button busy.
+//! in the app (checking the message as the server will, queuing it on the
+//! device) is a module of its own, fetched once the page is interactive
+//! rather than before it hydrates: built as reactive views, that code was a
+//! twentieth of the page's first load. Until the module is there, a message
+//! sent waits for it, its button busy. The draft is kept from the first
+//! keystroke by the page's own script (`crate::drafts`), whatever code has
+//! arrived; nothing binds the box's value, so hydration keeps what it holds.
 
 use crate::drafts::Draft;
 use crate::outbox::use_outbox;
@@ -16,8 +17,8 @@ use leptos::prelude::*;
 use mozi_core::MessageId;
 use mozi_core::{ConversationId, UserId};
 
-/// The text box's id: its label and the draft's return find it by it.
-const BODY_ID: &str = "message-body";
+/// The text box's id: its label and the page's draft script find it by it.
+pub const MESSAGE_BOX_ID: &str = "message-body";
 
 #[component]
 pub fn Composer(conversation: ConversationId, me: Memo<Option<UserId>>) -> impl IntoView {
@@ -42,8 +43,8 @@ pub fn Composer(conversation: ConversationId, me: Memo<Option<UserId>>) -> impl 
         let _ = saved;
     });
     #[cfg(feature = "hydrate")]
-    let used = move |event: leptos::ev::Event, action: browser::Action| {
-        browser::used(event, action, conversation, me.get_untracked(), outbox);
+    let send = move |event: leptos::ev::Event| {
+        browser::send(event, conversation, me.get_untracked(), outbox);
     };
     #[cfg(not(feature = "hydrate"))]
     let _ = outbox;
@@ -53,23 +54,17 @@ pub fn Composer(conversation: ConversationId, me: Memo<Option<UserId>>) -> impl 
             class="composer"
             method="post"
             action="/api/send_message"
-            on:input=move |event| {
-                #[cfg(feature = "hydrate")]
-                used(event, browser::Action::Typed);
-                #[cfg(not(feature = "hydrate"))]
-                let _ = event;
-            }
             on:submit=move |event| {
                 event.prevent_default();
                 #[cfg(feature = "hydrate")]
-                used(event.into(), browser::Action::Send);
+                send(event.into());
             }
         >
             <input type="hidden" name="conversation" value=conversation.to_string()/>
             <input type="hidden" name="id" value=posted_message_id()/>
-            <label for=BODY_ID>"Message"</label>
+            <label for=MESSAGE_BOX_ID>"Message"</label>
             <textarea
-                id=BODY_ID
+                id=MESSAGE_BOX_ID
                 name="body"
                 rows="3"
                 aria-invalid="false"
@@ -93,24 +88,14 @@ fn posted_message_id() -> String {
 
 #[cfg(feature = "hydrate")]
 mod browser {
-    use super::{Outbox, BODY_ID};
+    use super::{Outbox, MESSAGE_BOX_ID};
     use crate::drafts::Draft;
     use std::cell::Cell;
     use wasm_bindgen::JsCast;
     use web_sys::{Element, HtmlFormElement, HtmlTextAreaElement};
 
-    /// How the box was used.
-    #[derive(Clone, Copy)]
-    pub enum Action {
-        /// Its text changed: the draft keeps it.
-        Typed,
-        /// Its form was submitted: the message is checked and queued.
-        Send,
-    }
-
-    /// One use of the box, with what its module needs to know.
+    /// A press of Send, with what the box's module needs to know.
     pub struct Usage {
-        pub action: Action,
         pub form: HtmlFormElement,
         pub conversation: mozi_core::ConversationId,
         /// Whose draft it is; `None` before the user is known.
@@ -121,20 +106,19 @@ mod browser {
     /// The text box of this page.
     pub fn body_box() -> Option<HtmlTextAreaElement> {
         leptos::prelude::document()
-            .get_element_by_id(BODY_ID)?
+            .get_element_by_id(MESSAGE_BOX_ID)?
             .dyn_into()
             .ok()
     }
 
     thread_local! {
-        /// What the box does, once its module is loaded: the uses after
+        /// What the box does, once its module is loaded: the presses after
         /// the first run at once, in the order they happen.
         static LOADED: Cell<Option<fn(Usage)>> = const { Cell::new(None) };
     }
 
-    pub fn used(
+    pub fn send(
         event: leptos::ev::Event,
-        action: Action,
         conversation: mozi_core::ConversationId,
         me: Option<mozi_core::UserId>,
         outbox: Outbox,
@@ -147,7 +131,6 @@ mod browser {
             return;
         };
         let usage = Usage {
-            action,
             form,
             conversation,
             me,
@@ -156,9 +139,7 @@ mod browser {
         if let Some(behave) = LOADED.get() {
             return behave(usage);
         }
-        if let Action::Send = action {
-            super::behaviour::set_busy(&usage.form, true);
-        }
+        super::behaviour::set_busy(&usage.form, true);
         leptos::task::spawn_local(async move { behaviour().await(usage) });
     }
 
@@ -189,7 +170,7 @@ mod browser {
 /// rebuilt by the page, so its state is the form's.
 #[cfg(feature = "hydrate")]
 mod behaviour {
-    use super::browser::{draft, Action, Usage};
+    use super::browser::{draft, Usage};
     use crate::outbox::{device_now, random_uuid};
     use leptos::task::spawn_local;
     use mozi_core::{MessageBody, MessageId, Mutation};
@@ -200,14 +181,7 @@ mod behaviour {
         let Some(body) = element::<HtmlTextAreaElement>(&usage.form, "textarea") else {
             return;
         };
-        match usage.action {
-            Action::Typed => {
-                if let Some(draft) = draft(&usage) {
-                    draft.save(&body.value());
-                }
-            }
-            Action::Send => send(usage, body),
-        }
+        send(usage, body);
     }
 
     /// Checks the message as the server will, then queues it on the

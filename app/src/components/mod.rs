@@ -12,7 +12,7 @@ mod session_card;
 
 pub use auth::{provide_auth, typed, use_auth, Auth};
 pub use bookmark::BookmarkButton;
-pub use composer::Composer;
+pub use composer::{Composer, MESSAGE_BOX_ID};
 pub use error::{ErrorNotice, Loading};
 pub use header::SiteHeader;
 pub use offline::{OfflineIndicator, UpdateToast, VersionFooter};

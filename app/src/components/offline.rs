@@ -1,15 +1,21 @@
 use crate::pwa::{apply_update, use_worker_status};
 use leptos::prelude::*;
 
-/// Says so while the page shows the device's copy instead of the network's.
+/// Says so, once, while the network is gone: the browser has none, or the
+/// page shows the device's copy because the network failed (and then since
+/// when that copy is).
 #[component]
 pub fn OfflineIndicator() -> impl IntoView {
     let status = use_worker_status();
     move || {
-        status.offline_since.get().map(|saved_at| {
+        let saved_at = status.offline_since.get();
+        (saved_at.is_some() || status.network_gone.get()).then(|| {
+            let saved = saved_at.map_or(String::new(), |saved_at| {
+                format!(" Showing what was saved at {}.", local_clock(saved_at))
+            });
             view! {
                 <p class="offline-indicator" role="status">
-                    "Offline · showing what was saved at " {local_clock(saved_at)}
+                    "Offline — your changes are kept and sent when you are back." {saved}
                 </p>
             }
         })

@@ -1,8 +1,9 @@
 use crate::api::messaging::get_conversations;
-use crate::components::{use_auth, ErrorNotice, Loading, PageTitle};
+use crate::components::{typed, use_auth, ErrorNotice, Loading, PageTitle};
 use crate::live::use_live_updates;
 use crate::outbox::{random_uuid, use_outbox};
 use leptos::either::Either;
+use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -39,13 +40,15 @@ fn ConversationsPage() -> impl IntoView {
         },
         |(.., before)| get_conversations(before),
     );
-    let usernames = RwSignal::new(String::new());
+    // Read from the field itself when sent: a value bound to a signal
+    // would be emptied by hydration, losing what was typed before it.
+    let usernames = NodeRef::<Input>::new();
     let error = RwSignal::new(None::<String>);
     // The conversation gets its id here, so it can be opened (and written
     // to) before the server has heard of it; the server checks the names.
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        let text = usernames.get_untracked();
+        let text = typed(usernames);
         if let Err(invalid) = UsernameList::parse(&text) {
             error.set(Some(invalid.to_string()));
             return;
@@ -70,16 +73,16 @@ fn ConversationsPage() -> impl IntoView {
         <h1>"Messages"</h1>
         <section class="new-conversation" aria-labelledby="new-conversation-heading">
             <h2 id="new-conversation-heading">"New conversation"</h2>
-            <form method="post" action="/api/start_conversation" on:submit=submit>
+            <form method="post" action="/api/start_conversation" on:submit=submit prop:noValidate=true>
                 <label for="usernames">"Usernames"</label>
                 <input
                     id="usernames"
                     name="usernames"
                     autocapitalize="none"
                     aria-describedby="usernames-hint"
+                    aria-invalid=move || error.with(Option::is_some).to_string()
                     required
-                    prop:value=move || usernames.get()
-                    on:input=move |event| usernames.set(event_target_value(&event))
+                    node_ref=usernames
                 />
                 <p class="hint" id="usernames-hint">"One or more usernames, separated by commas or spaces."</p>
                 {move || error.get().map(|error| view! { <p class="form-error" role="alert">{error}</p> })}

@@ -1,6 +1,7 @@
 use crate::api::messaging::{get_thread, mark_read};
 use crate::components::{use_auth, Composer, ErrorNotice, Loading, PageTitle, QueuedStatus};
 use crate::deferred::deferred;
+use crate::drafts::Draft;
 use crate::live::use_live_updates;
 use crate::outbox::{use_outbox, PendingStart};
 use leptos::either::Either;
@@ -89,6 +90,8 @@ fn ThreadPage() -> impl IntoView {
         },
     );
 
+    let follow = FollowNewest::new();
+
     // Whatever this page has shown counts as read.
     Effect::new(move |_| {
         if let Some(Ok(thread)) = thread.get() {
@@ -119,11 +122,15 @@ fn ThreadPage() -> impl IntoView {
                         }
                     };
                     let paged = shown.older.is_some();
+                    let draft = me.map(|me| Draft::new(me, shown.conversation).key().to_owned());
                     Ok::<_, AppError>(view! {
                         <PageTitle text=shown.title.clone()/>
-                        <p class="back"><a href="/messages">"← All conversations"</a></p>
-                        <h1>{shown.title}</h1>
-                        <p class="members">{shown.members}</p>
+                        // `drafts::KEY_ATTRIBUTE`: the page's draft script reads it.
+                        <header class="thread-head" data-draft=draft>
+                            <p class="back"><a href="/messages">"← All conversations"</a></p>
+                            <h1>{shown.title}</h1>
+                            <p class="members">{shown.members}</p>
+                        </header>
                         {shown.start.map(|record| view! { <p class="conversation-start"><QueuedStatus record/></p> })}
                         {shown.older.map(|href| view! { <p class="pager"><a href=href>"Older messages"</a></p> })}
                         <MessageList
@@ -132,15 +139,24 @@ fn ThreadPage() -> impl IntoView {
                             stored=shown.messages
                             latest=shown.newest.is_none()
                             paged
+                            follow
                         />
                         {shown.newest.map(|href| view! { <p class="pager"><a href=href>"Newest messages"</a></p> })}
                     })
                 })}
             </ErrorBoundary>
         </Transition>
-        // Outside the part each refetch rebuilds: what is being typed never
-        // lands in a box that is going away.
-        {move || id().map(|conversation| view! { <Composer conversation me/> })}
+        // Sticks to the bottom of the window, below the newest message.
+        <div class="thread-foot">
+            {move || follow.unseen.get().then(|| view! {
+                <button type="button" class="new-messages" on:click=move |_| follow.show_newest()>
+                    "New messages"
+                </button>
+            })}
+            // Outside the part each refetch rebuilds: what is being typed
+            // never lands in a box that is going away.
+            {move || id().map(|conversation| view! { <Composer conversation me/> })}
+        </div>
     }
 }
 
@@ -204,6 +220,26 @@ enum Entry {
 }
 
 impl Entry {
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn id(&self) -> Option<MessageId> {
+        match self {
+            Entry::Stored(message) => Some(message.id),
+            Entry::Queued { record, .. } => match &record.mutation {
+                Mutation::SendMessage { id, .. } => Some(*id),
+                _ => None,
+            },
+        }
+    }
+
+    /// Written by `me`: queued on this device, or stored under their name.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn is_mine(&self, me: Option<UserId>) -> bool {
+        match self {
+            Entry::Stored(message) => Some(message.author.id) == me,
+            Entry::Queued { .. } => true,
+        }
+    }
+
     fn created_at(&self) -> UnixMillis {
         match self {
             Entry::Stored(message) => message.created_at,
@@ -224,7 +260,10 @@ fn MessageList(
     /// Older messages are on other pages: delivered ones older than this
     /// page's oldest stay there.
     paged: bool,
+    follow: FollowNewest,
 ) -> impl IntoView {
+    #[cfg(not(feature = "hydrate"))]
+    let _ = follow;
     let outbox = use_outbox();
     // Plain data: this list is rebuilt with each refetch, and its old copy
     // may still render once while it goes.
@@ -312,11 +351,19 @@ fn MessageList(
                 {move || {
                     #[cfg(feature = "hydrate")]
                     let focused = row_focus::focused();
+                    #[cfg(feature = "hydrate")]
+                    let was_at_end = follow::newest_in_view();
                     let rows = newest().into_iter().map(|entry| message_item(entry, me)).collect_view();
                     #[cfg(feature = "hydrate")]
                     if let Some(focused) = focused {
                         queue_microtask(move || row_focus::restore(focused));
                     }
+                    #[cfg(feature = "hydrate")]
+                    follow.rows_shown(
+                        conversation,
+                        entries.with(|entries| entries.last().and_then(|entry| Some((entry.id()?, entry.is_mine(me))))),
+                        was_at_end,
+                    );
                     rows
                 }}
             </ol> })}
@@ -405,6 +452,113 @@ mod row_focus {
             .find_map(|selector| document.query_selector(selector).ok().flatten());
         if let Some(target) = target.and_then(|target| target.dyn_into::<HtmlElement>().ok()) {
             let _ = target.focus();
+        }
+    }
+}
+
+/// Keeps the newest message in view. A thread opens at its newest message;
+/// a message of one's own, queued or delivered, scrolls into view, and so
+/// does another person's while the newest was in view. Otherwise the page
+/// offers "New messages" until the person goes there. Kept by the page, not
+/// by the list, which each refetch builds anew.
+#[derive(Clone, Copy)]
+struct FollowNewest {
+    /// Newer messages arrived below what is in view.
+    unseen: RwSignal<bool>,
+}
+
+impl FollowNewest {
+    /// A thread page that opens shows its thread anew.
+    fn new() -> Self {
+        #[cfg(feature = "hydrate")]
+        follow::NEWEST.set(None);
+        Self {
+            unseen: RwSignal::new(false),
+        }
+    }
+
+    /// "New messages": the newest in view, and focus in the message box
+    /// below it, where the button was.
+    fn show_newest(self) {
+        self.unseen.set(false);
+        #[cfg(feature = "hydrate")]
+        follow::show_newest(true);
+    }
+
+    /// Called as the rows are rebuilt, with the newest entry (its id and
+    /// whether it is the reader's own) and whether the newest was in view
+    /// before. The offer goes too once the newest is in view again.
+    #[cfg(feature = "hydrate")]
+    fn rows_shown(
+        self,
+        conversation: ConversationId,
+        newest: Option<(MessageId, bool)>,
+        was_at_end: bool,
+    ) {
+        let now = newest.map(|(id, _)| (conversation, id));
+        let before = follow::NEWEST.replace(now);
+        let opened = before.map(|(shown, _)| shown) != Some(conversation);
+        let arrived = now.is_some() && now != before;
+        let mine = newest.is_some_and(|(_, mine)| mine);
+        if opened || was_at_end || (arrived && mine) {
+            self.unseen.set(false);
+            queue_microtask(|| follow::show_newest(false));
+        } else if arrived {
+            self.unseen.set(true);
+        }
+    }
+}
+
+/// Where the newest message is, in the browser.
+#[cfg(feature = "hydrate")]
+mod follow {
+    use crate::components::MESSAGE_BOX_ID;
+    use leptos::prelude::{document, window};
+    use mozi_core::{ConversationId, MessageId};
+    use std::cell::Cell;
+    use wasm_bindgen::JsCast;
+    use web_sys::HtmlElement;
+
+    thread_local! {
+        /// The newest message shown, and in which conversation: one thread
+        /// page is open at a time, and it outlives the lists it shows.
+        pub static NEWEST: Cell<Option<(ConversationId, MessageId)>> = const { Cell::new(None) };
+    }
+
+    /// How far from the end of the page the newest row is still in view:
+    /// about the site footer's height, below the message box, which sticks
+    /// to the bottom of the window over the rows once scrolled further up.
+    const END_SLACK_PX: f64 = 48.0;
+
+    /// Whether the page is scrolled to its end, where the newest row shows
+    /// above the message box.
+    pub fn newest_in_view() -> bool {
+        let window = window();
+        let Some(end) = document().document_element() else {
+            return true;
+        };
+        let height = window
+            .inner_height()
+            .ok()
+            .and_then(|height| height.as_f64())
+            .unwrap_or_default();
+        let bottom = window.scroll_y().unwrap_or_default() + height;
+        bottom + END_SLACK_PX >= f64::from(end.scroll_height())
+    }
+
+    /// Scrolls to the end of the page, where the newest message is, right
+    /// above the message box; `focus_box` moves focus there too.
+    pub fn show_newest(focus_box: bool) {
+        if let Some(end) = document().document_element() {
+            window().scroll_to_with_x_and_y(0.0, f64::from(end.scroll_height()));
+        }
+        if focus_box {
+            if let Some(text_box) = document()
+                .get_element_by_id(MESSAGE_BOX_ID)
+                .and_then(|text_box| text_box.dyn_into::<HtmlElement>().ok())
+            {
+                let _ = text_box.focus();
+            }
         }
     }
 }

@@ -28,7 +28,18 @@ async fn open_stream(
     cookie: &str,
     last_event_id: Option<&str>,
 ) -> axum::response::Response {
-    let mut request = Request::get("/api/events").header(header::COOKIE, cookie);
+    open_stream_at(server, "/api/events", cookie, last_event_id).await
+}
+
+/// Opens the stream at `uri` (with a query of its own, say) as `cookie`,
+/// with `last_event_id` as the browser's reconnecting header if given.
+async fn open_stream_at(
+    server: &axum::Router,
+    uri: &str,
+    cookie: &str,
+    last_event_id: Option<&str>,
+) -> axum::response::Response {
+    let mut request = Request::get(uri).header(header::COOKIE, cookie);
     if let Some(id) = last_event_id {
         request = request.header("last-event-id", id);
     }
@@ -91,6 +102,46 @@ async fn a_stream_that_reconnects_resumes_after_its_last_event_with_no_gap_or_re
     read_until(&mut unknown, "event: refetch").await;
     send("9a1b2c3d-0000-4000-8000-000000000004", "four").await;
     read_until(&mut unknown, "four").await;
+}
+
+#[tokio::test]
+async fn a_new_stream_opened_by_the_page_resumes_after_the_event_it_names() {
+    let app = TestApp::new().await;
+    let ada = app.sign_up("ada").await;
+    let bob = app.sign_up("bob").await;
+    let conversation = app.start_conversation(&ada, "bob").await;
+    let send = |id: &'static str, body: &'static str| {
+        let (app, ada, conversation) = (&app, &ada, &conversation);
+        async move {
+            let reply = app.send_message(ada, conversation, id, body).await;
+            assert!(reply.status.is_success(), "{}", reply.text);
+        }
+    };
+
+    let mut silent = open_stream(&app.router, &bob, None).await.into_body();
+    send("9a1b2c3d-0000-4000-8000-0000000000b1", "one").await;
+    let last = id_of(&read_until(&mut silent, "one").await, "one");
+    drop(silent);
+    send("9a1b2c3d-0000-4000-8000-0000000000b2", "two").await;
+
+    // The page's own new stream names the last event in its query.
+    let uri = format!("/api/events?last_event_id={last}");
+    let mut resumed = open_stream_at(&app.router, &uri, &bob, None)
+        .await
+        .into_body();
+    let seen = read_until(&mut resumed, "two").await;
+    assert!(!seen.contains("\"one\""), "nothing twice: {seen}");
+
+    // When that stream reconnects by itself, the browser's header is the
+    // newer word and wins over the query it was opened with.
+    let two = id_of(&seen, "two");
+    drop(resumed);
+    send("9a1b2c3d-0000-4000-8000-0000000000b3", "three").await;
+    let mut reconnected = open_stream_at(&app.router, &uri, &bob, Some(&two))
+        .await
+        .into_body();
+    let seen = read_until(&mut reconnected, "three").await;
+    assert!(!seen.contains("\"two\""), "nothing twice: {seen}");
 }
 
 #[tokio::test]
