@@ -7,10 +7,11 @@
 //! arrived on a slow network, and may reload or close the tab by then. The
 //! script saves the box's text on every change under the key the thread
 //! names in [`KEY_ATTRIBUTE`] ([`Draft::key`]), and once the page's HTML is
-//! in, puts a saved draft back into an empty box. A message the form posts
-//! itself (before the app handles the form) is the server's from then on:
-//! the script forgets its draft. The app clears the draft when the message
-//! is queued, and puts it back on pages it renders itself.
+//! in, puts a saved draft back into an empty box and has the browser refuse
+//! to send it empty, saying why, whatever code has arrived. A message the
+//! form posts itself (before the app handles the form) is the server's from
+//! then on: the script forgets its draft. The app clears the draft when the
+//! message is queued, and puts it back on pages it renders itself.
 
 use mozi_core::{ConversationId, UserId};
 
@@ -79,7 +80,7 @@ addEventListener(\"input\",e=>{{const b=box(),k=e.target===b&&key(b);\
 if(k)try{{b.value?localStorage.setItem(k,b.value):localStorage.removeItem(k)}}catch{{}}}},true);\
 addEventListener(\"submit\",e=>{{const b=box(),k=b&&e.target===b.form&&key(b);\
 if(k)setTimeout(()=>{{if(!e.defaultPrevented)try{{localStorage.removeItem(k)}}catch{{}}}})}},true);\
-document.addEventListener(\"DOMContentLoaded\",()=>{{const b=box(),k=key(b);\
+document.addEventListener(\"DOMContentLoaded\",()=>{{const b=box(),k=key(b);if(b)b.required=true;\
 if(k&&!b.value)try{{b.value=localStorage.getItem(k)??\"\"}}catch{{}}}})}})();"
     )
 }

@@ -2,7 +2,7 @@
 // serves and then publishes new versions of, as a developer's next build
 // would: a changed CSS rule, a changed string in the pages and the app.
 
-import { appendFileSync, copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { builtSite, serverBinary } from "./server";
@@ -20,6 +20,10 @@ export class Release {
   static copy(): Release {
     const release = new Release(mkdtempSync(join(tmpdir(), "mozi-release-")));
     cpSync(builtSite, release.site, { recursive: true });
+    // The compressed copies of the site's files, kept by content hash: the
+    // copy starts without compressing every file again at the best level.
+    const compressed = `${builtSite}.precompressed`;
+    if (existsSync(compressed)) cpSync(compressed, `${release.site}.precompressed`, { recursive: true });
     copyFileSync(serverBinary, release.binary);
     return release;
   }

@@ -3,7 +3,7 @@
 // held back, so it happens on the server's HTML, while the page hydrates,
 // or before a lazy module arrives, whatever this machine's speed.
 
-import type { BrowserContext, Page } from "@playwright/test";
+import type { Browser, BrowserContext, Page } from "@playwright/test";
 import {
   test,
   expect,
@@ -42,11 +42,23 @@ async function holdBack(context: BrowserContext, pattern: RegExp) {
 }
 
 /** A signed-in context whose pages load everything from the network. */
-async function signedInWithoutWorker(page: { browser: import("@playwright/test").Browser; url: string; name: string }) {
+async function signedInWithoutWorker(page: { browser: Browser; url: string; name: string }) {
   const context = await page.browser.newContext({ baseURL: page.url, serviceWorkers: "block" });
   const tab = await context.newPage();
   await signUpIn(tab, page.name);
   return { context, page: tab };
+}
+
+/**
+ * Someone signed in without a worker, in a conversation whose one message
+ * is "hi bob": the thread's path, with their context and page.
+ */
+async function inAThread(browser: Browser, url: string) {
+  const [adaName, bobName] = [uniqueName("ada"), uniqueName("bob")];
+  await (await signUp(browser, url, bobName)).context.close();
+  const { context, page } = await signedInWithoutWorker({ browser, url, name: adaName });
+  const thread = await startConversation(page, bobName, "hi bob");
+  return { context, page, thread };
 }
 
 /** The conversations the server lists for the context's user. */
@@ -107,12 +119,30 @@ test("an empty Usernames press says why, next to the field", async ({ browser, s
   await context.close();
 });
 
+test("an empty message press says why, before hydration and after it", async ({ browser, server }) => {
+  const { context, page, thread } = await inAThread(browser, server.url);
+  const main = await holdBack(context, MAIN_MODULE);
+  await page.goto(thread, { waitUntil: "commit" });
+  const box = page.getByRole("textbox", { name: "Message" });
+  const composer = page.locator("form.composer");
+  // The browser refuses it and says why, at the box.
+  await page.getByRole("button", { name: "Send" }).click();
+  expect(await box.evaluate((text: HTMLTextAreaElement) => text.validationMessage)).not.toBe("");
+  await expect(page).toHaveURL(new RegExp(`${thread}$`));
+  main.release();
+  await waitForHydration(page);
+  // Only spaces: the app says why, under the box, once its code is there.
+  await box.fill("   ");
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(composer.getByRole("alert")).toHaveText("A message cannot be empty.");
+  await expect(box).toHaveAttribute("aria-invalid", "true");
+  expect(await storedBodies(context, thread)).toEqual(["hi bob"]);
+  await context.close();
+});
+
 for (const moment of ["before hydration", "before the box's module arrives", "after it arrived"] as const) {
   test(`a message typed before hydration is sent once, pressed ${moment}`, async ({ browser, server }) => {
-    const [adaName, bobName] = [uniqueName("ada"), uniqueName("bob")];
-    await (await signUp(browser, server.url, bobName)).context.close();
-    const { context, page } = await signedInWithoutWorker({ browser, url: server.url, name: adaName });
-    const thread = await startConversation(page, bobName, "hi bob");
+    const { context, page, thread } = await inAThread(browser, server.url);
     const main = await holdBack(context, MAIN_MODULE);
     const composerModule = await holdBack(context, moduleOf("composer"));
 
@@ -158,10 +188,7 @@ test("a draft typed before hydration is back after a reload and after the tab is
   browser,
   server,
 }) => {
-  const [adaName, bobName] = [uniqueName("ada"), uniqueName("bob")];
-  await (await signUp(browser, server.url, bobName)).context.close();
-  const { context, page } = await signedInWithoutWorker({ browser, url: server.url, name: adaName });
-  const thread = await startConversation(page, bobName, "hi bob");
+  const { context, page, thread } = await inAThread(browser, server.url);
   const main = await holdBack(context, MAIN_MODULE);
 
   await page.goto(thread, { waitUntil: "commit" });

@@ -50,6 +50,38 @@ async fn open_stream_at(
         .unwrap()
 }
 
+/// Ada and Bob, signed up, in a conversation Ada started.
+struct AdaAndBob {
+    app: TestApp,
+    ada: String,
+    bob: String,
+    conversation: String,
+}
+
+impl AdaAndBob {
+    async fn new() -> Self {
+        let app = TestApp::new().await;
+        let ada = app.sign_up("ada").await;
+        let bob = app.sign_up("bob").await;
+        let conversation = app.start_conversation(&ada, "bob").await;
+        Self {
+            app,
+            ada,
+            bob,
+            conversation,
+        }
+    }
+
+    /// Ada sends `body` as the message `id`.
+    async fn send(&self, id: &str, body: &str) {
+        let reply = self
+            .app
+            .send_message(&self.ada, &self.conversation, id, body)
+            .await;
+        assert!(reply.status.is_success(), "{}", reply.text);
+    }
+}
+
 /// The `id:` of the event whose data holds `needle`.
 fn id_of(stream: &str, needle: &str) -> String {
     stream
@@ -62,17 +94,9 @@ fn id_of(stream: &str, needle: &str) -> String {
 
 #[tokio::test]
 async fn a_stream_that_reconnects_resumes_after_its_last_event_with_no_gap_or_repeat() {
-    let app = TestApp::new().await;
-    let ada = app.sign_up("ada").await;
-    let bob = app.sign_up("bob").await;
-    let conversation = app.start_conversation(&ada, "bob").await;
-    let send = |id: &'static str, body: &'static str| {
-        let (app, ada, conversation) = (&app, &ada, &conversation);
-        async move {
-            let reply = app.send_message(ada, conversation, id, body).await;
-            assert!(reply.status.is_success(), "{}", reply.text);
-        }
-    };
+    let chat = AdaAndBob::new().await;
+    let (app, bob) = (&chat.app, &chat.bob);
+    let send = |id: &'static str, body: &'static str| chat.send(id, body);
 
     let mut first = open_stream(&app.router, &bob, None).await.into_body();
     send("9a1b2c3d-0000-4000-8000-000000000001", "one").await;
@@ -106,17 +130,9 @@ async fn a_stream_that_reconnects_resumes_after_its_last_event_with_no_gap_or_re
 
 #[tokio::test]
 async fn a_new_stream_opened_by_the_page_resumes_after_the_event_it_names() {
-    let app = TestApp::new().await;
-    let ada = app.sign_up("ada").await;
-    let bob = app.sign_up("bob").await;
-    let conversation = app.start_conversation(&ada, "bob").await;
-    let send = |id: &'static str, body: &'static str| {
-        let (app, ada, conversation) = (&app, &ada, &conversation);
-        async move {
-            let reply = app.send_message(ada, conversation, id, body).await;
-            assert!(reply.status.is_success(), "{}", reply.text);
-        }
-    };
+    let chat = AdaAndBob::new().await;
+    let (app, bob) = (&chat.app, &chat.bob);
+    let send = |id: &'static str, body: &'static str| chat.send(id, body);
 
     let mut silent = open_stream(&app.router, &bob, None).await.into_body();
     send("9a1b2c3d-0000-4000-8000-0000000000b1", "one").await;
