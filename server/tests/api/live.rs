@@ -98,7 +98,7 @@ async fn a_stream_that_reconnects_resumes_after_its_last_event_with_no_gap_or_re
     let (app, bob) = (&chat.app, &chat.bob);
     let send = |id: &'static str, body: &'static str| chat.send(id, body);
 
-    let mut first = open_stream(&app.router, &bob, None).await.into_body();
+    let mut first = open_stream(&app.router, bob, None).await.into_body();
     send("9a1b2c3d-0000-4000-8000-000000000001", "one").await;
     let seen = read_until(&mut first, "one").await;
     let last = id_of(&seen, "one");
@@ -109,7 +109,7 @@ async fn a_stream_that_reconnects_resumes_after_its_last_event_with_no_gap_or_re
     send("9a1b2c3d-0000-4000-8000-000000000002", "two").await;
     send("9a1b2c3d-0000-4000-8000-000000000003", "three").await;
     let other = app.another_server().await;
-    let mut resumed = open_stream(&other, &bob, Some(&last)).await.into_body();
+    let mut resumed = open_stream(&other, bob, Some(&last)).await.into_body();
     let seen = read_until(&mut resumed, "three").await;
     assert!(seen.contains("two"), "{seen}");
     assert!(!seen.contains("\"one\""), "nothing twice: {seen}");
@@ -120,7 +120,7 @@ async fn a_stream_that_reconnects_resumes_after_its_last_event_with_no_gap_or_re
 
     // An id the server never sent: the page is told to refetch, and the
     // stream goes on.
-    let mut unknown = open_stream(&app.router, &bob, Some("not-an-id"))
+    let mut unknown = open_stream(&app.router, bob, Some("not-an-id"))
         .await
         .into_body();
     read_until(&mut unknown, "event: refetch").await;
@@ -134,7 +134,7 @@ async fn a_new_stream_opened_by_the_page_resumes_after_the_event_it_names() {
     let (app, bob) = (&chat.app, &chat.bob);
     let send = |id: &'static str, body: &'static str| chat.send(id, body);
 
-    let mut silent = open_stream(&app.router, &bob, None).await.into_body();
+    let mut silent = open_stream(&app.router, bob, None).await.into_body();
     send("9a1b2c3d-0000-4000-8000-0000000000b1", "one").await;
     let last = id_of(&read_until(&mut silent, "one").await, "one");
     drop(silent);
@@ -142,7 +142,7 @@ async fn a_new_stream_opened_by_the_page_resumes_after_the_event_it_names() {
 
     // The page's own new stream names the last event in its query.
     let uri = format!("/api/events?last_event_id={last}");
-    let mut resumed = open_stream_at(&app.router, &uri, &bob, None)
+    let mut resumed = open_stream_at(&app.router, &uri, bob, None)
         .await
         .into_body();
     let seen = read_until(&mut resumed, "two").await;
@@ -153,7 +153,7 @@ async fn a_new_stream_opened_by_the_page_resumes_after_the_event_it_names() {
     let two = id_of(&seen, "two");
     drop(resumed);
     send("9a1b2c3d-0000-4000-8000-0000000000b3", "three").await;
-    let mut reconnected = open_stream_at(&app.router, &uri, &bob, Some(&two))
+    let mut reconnected = open_stream_at(&app.router, &uri, bob, Some(&two))
         .await
         .into_body();
     let seen = read_until(&mut reconnected, "three").await;
