@@ -82,8 +82,11 @@ class ServerProcess {
     }
   }
 
+  // A site whose files were never compressed (a clean clone's first start)
+  // compresses them all at the best levels before it serves: on two cores
+  // that alone takes about half a minute.
   async untilServing() {
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 120_000;
     while (Date.now() < deadline) {
       if (this.child.exitCode !== null) throw new Error(`server exited:\n${this.log.join("\n")}`);
       try {
@@ -93,7 +96,7 @@ class ServerProcess {
       }
       await new Promise((next) => setTimeout(next, 50));
     }
-    throw new Error(`server did not answer within 30 s:\n${this.log.join("\n")}`);
+    throw new Error(`server did not answer within 120 s:\n${this.log.join("\n")}`);
   }
 
   /** SIGKILL: gone at once, whatever it was doing; no more answers, not even errors. */
